@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds git-ledger in release mode and installs it on PATH, so that git
+# runs it as `git ledger`. PREFIX (default ~/.local) chooses where:
+# $PREFIX/bin/git-ledger. Safe to run again: it replaces the files it installed.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+prefix="${PREFIX:-$HOME/.local}"
+
+need() {
+    command -v "$1" >/dev/null 2>&1 || {
+        echo "install.sh: $1 is not installed. $2" >&2
+        exit 2
+    }
+}
+need cargo "Install a Rust toolchain (https://rustup.rs), then run ./install.sh again."
+need git "Install git (2.30 or newer), then run ./install.sh again."
+
+echo "Building git-ledger (release)…"
+cargo build --release --locked --quiet --manifest-path "$here/Cargo.toml"
+
+bin_dir="$prefix/bin"
+mkdir -p "$bin_dir"
+install -m 0755 "$here/target/release/git-ledger" "$bin_dir/git-ledger"
+echo "installed $bin_dir/git-ledger"
+
+case ":$PATH:" in
+    *":$bin_dir:"*) ;;
+    *) echo "note: $bin_dir is not on your PATH; add it, e.g. echo 'export PATH=\"$bin_dir:\$PATH\"' >> ~/.bashrc" ;;
+esac
+echo "Try it: git ledger --help"

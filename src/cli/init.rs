@@ -1,0 +1,68 @@
+//! `git ledger init`: the configuration that makes plain git show, carry
+//! and merge the ledger's notes. Idempotent; says what it changed.
+
+use super::Ctx;
+use crate::error::Outcome;
+use crate::git::repo::NOTES_REF;
+use crate::output;
+use anyhow::{Context, Result};
+use clap::Args;
+use git2::{ConfigLevel, Repository};
+
+#[derive(Args)]
+pub struct InitArgs {}
+
+pub fn run(ctx: &Ctx, _args: InitArgs) -> Result<Outcome> {
+    let repo = ctx.repo()?;
+    crate::git::repo::head_commit(&repo)?;
+    let changed = configure(&repo)?;
+    if ctx.json {
+        output::emit(&output::json(&serde_json::json!({ "changed": changed })));
+    } else if changed.is_empty() {
+        output::say("git-ledger is already set up in this clone: nothing changed");
+    } else {
+        for c in &changed {
+            output::say(&format!("set {c}"));
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+/// Applies the notes configuration; returns a line per change.
+pub fn configure(repo: &Repository) -> Result<Vec<String>> {
+    // Read through every level (a global setting counts), write the local one.
+    let all = repo.config()?;
+    let mut cfg = all
+        .open_level(ConfigLevel::Local)
+        .context("cannot open the repository's config")?;
+    let mut changed = Vec::new();
+    for (key, why) in [
+        ("notes.displayRef", "git log shows ledger notes"),
+        (
+            "notes.rewriteRef",
+            "amend and rebase carry ledger notes to the new commits",
+        ),
+    ] {
+        if !has_value(&all, key, NOTES_REF)? {
+            // A regex that matches no existing value appends a new one.
+            cfg.set_multivar(key, "^$", NOTES_REF)?;
+            changed.push(format!("{key} += {NOTES_REF}  ({why})"));
+        }
+    }
+    let strategy = "notes.ledger.mergeStrategy";
+    if all.get_string(strategy).ok().as_deref() != Some("cat_sort_uniq") {
+        cfg.set_str(strategy, "cat_sort_uniq")?;
+        changed.push(format!(
+            "{strategy} = cat_sort_uniq  (git notes merge keeps every line of both sides)"
+        ));
+    }
+    Ok(changed)
+}
+
+fn has_value(cfg: &git2::Config, key: &str, value: &str) -> Result<bool> {
+    let mut found = false;
+    if let Ok(entries) = cfg.multivar(key, None) {
+        entries.for_each(|e| found |= e.value().ok() == Some(value))?;
+    }
+    Ok(found)
+}

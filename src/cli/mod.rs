@@ -1,0 +1,157 @@
+//! Argument parsing and dispatch; one file per subcommand.
+
+mod define;
+mod init;
+mod log;
+mod mark;
+mod next;
+mod owners;
+mod show;
+mod status;
+mod view;
+
+use crate::error::{Outcome, user_hint};
+use crate::git::repo;
+use crate::ledger::{LedgerState, StepState, step_id};
+use crate::output::{self, Paint};
+use crate::store::{self, Loaded};
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use git2::Repository;
+use std::cell::Cell;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "git-ledger",
+    bin_name = "git ledger",
+    version,
+    about = "Keep a project's implementation ledger in git: steps, status, owned files and verification evidence, in git notes and commit trailers.",
+    after_help = "Start with: git ledger init, then git ledger add S01 \"Title\" --owns 'src/**'. Docs: docs/ in the git-ledger repository."
+)]
+pub struct Cli {
+    /// Run as if started in <path>
+    #[arg(short = 'C', global = true, value_name = "path")]
+    pub dir: Option<PathBuf>,
+    /// Print machine-readable JSON (schemas in docs/json.md)
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// When to colour output
+    #[arg(long, global = true, value_name = "when", default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
+    /// Print only errors and requested data
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Set up this clone: notes display, rewrite and merge configuration
+    Init(init::InitArgs),
+    /// Define a new step
+    Add(define::AddArgs),
+    /// Change a step's definition (a new define event)
+    Edit(define::EditArgs),
+    /// Take a step out of the active ledger; its history stays
+    Retire(define::RetireArgs),
+    /// Record a status change, bound to HEAD or --commit
+    Mark(mark::MarkArgs),
+    /// The table of steps with live drift and progress per phase
+    Status(status::StatusArgs),
+    /// One step's card: definition, status, evidence, history
+    Show(show::ShowArgs),
+    /// Events, newest first
+    Log(log::LogArgs),
+    /// Which steps own the given paths
+    Owners(owners::OwnersArgs),
+    /// What to do next: fix drift, re-verify, continue, start
+    Next,
+}
+
+/// What every command gets: global options and lazily opened state.
+pub struct Ctx {
+    pub dir: Option<PathBuf>,
+    pub json: bool,
+    pub color: String,
+    warned: Cell<bool>,
+}
+
+impl Ctx {
+    pub fn repo(&self) -> Result<Repository> {
+        repo::open(self.dir.as_deref())
+    }
+
+    pub fn paint(&self, repo: &Repository) -> Paint {
+        if self.json {
+            return Paint { on: false };
+        }
+        Paint::new(&self.color, repo::config_str(repo, "color.ui"))
+    }
+
+    /// The ledger at its tip, warning once per command about lines that are
+    /// not events this version reads.
+    pub fn load(&self, repo: &Repository) -> Result<Loaded> {
+        let loaded = store::load(repo)?;
+        self.warn_skipped(loaded.skipped, loaded.first_skipped.as_deref());
+        Ok(loaded)
+    }
+
+    pub fn warn_skipped(&self, count: usize, first: Option<&str>) {
+        if count > 0 && !self.warned.replace(true) {
+            output::warn(&format!(
+                "{count} line(s) in refs/notes/ledger are not events this git-ledger reads (first: {}); they are kept untouched",
+                first.unwrap_or("?")
+            ));
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<Outcome> {
+    output::set_quiet(cli.quiet);
+    let ctx = Ctx {
+        dir: cli.dir,
+        json: cli.json,
+        color: cli.color,
+        warned: Cell::new(false),
+    };
+    match cli.command {
+        Command::Init(a) => init::run(&ctx, a),
+        Command::Add(a) => define::add(&ctx, a),
+        Command::Edit(a) => define::edit(&ctx, a),
+        Command::Retire(a) => define::retire(&ctx, a),
+        Command::Mark(a) => mark::run(&ctx, a),
+        Command::Status(a) => status::run(&ctx, a),
+        Command::Show(a) => show::run(&ctx, a),
+        Command::Log(a) => log::run(&ctx, a),
+        Command::Owners(a) => owners::run(&ctx, a),
+        Command::Next => next::run(&ctx),
+    }
+}
+
+/// The active step `id`, or an error suggesting the closest ids.
+pub fn find_step<'s>(state: &'s LedgerState, id: &str) -> Result<&'s StepState> {
+    if let Some(s) = state.step(id).filter(|s| s.defined.is_some()) {
+        if s.retired {
+            return Err(user_hint(
+                format!("step '{id}' is retired"),
+                format!("bring it back with: git ledger edit {id} --title \"…\""),
+            ));
+        }
+        return Ok(s);
+    }
+    step_id::validate(id).map_err(|m| user_hint(m, "git ledger status lists the steps"))?;
+    let known: Vec<&str> = state.active_steps().iter().map(|s| s.id.as_str()).collect();
+    let hint = step_id::did_you_mean(&step_id::closest(id, known));
+    Err(user_hint(
+        format!("unknown step '{id}'{hint}"),
+        "git ledger status lists the steps; git ledger add defines one",
+    ))
+}
+
+/// The run id: `--run`, else `GIT_LEDGER_RUN`.
+pub fn run_id(arg: Option<String>) -> Option<String> {
+    arg.or_else(|| std::env::var("GIT_LEDGER_RUN").ok())
+        .filter(|r| !r.trim().is_empty())
+}

@@ -1,0 +1,240 @@
+//! `git ledger show ID`: the step card.
+
+use super::{Ctx, find_step, view};
+use crate::drift::assess;
+use crate::error::Outcome;
+use crate::git::repo::{head_commit, short};
+use crate::ledger::{Kind, Located, Status, time};
+use crate::output::{self, Paint};
+use crate::store;
+use anyhow::Result;
+use clap::Args;
+use serde_json::{Value, json};
+
+#[derive(Args)]
+pub struct ShowArgs {
+    /// Step id
+    pub id: String,
+}
+
+pub fn run(ctx: &Ctx, a: ShowArgs) -> Result<Outcome> {
+    let repo = ctx.repo()?;
+    let head = head_commit(&repo)?;
+    let loaded = ctx.load(&repo)?;
+    let state = &loaded.state;
+    let step = match state.step(&a.id).filter(|s| s.defined.is_some()) {
+        Some(s) => s,
+        None => find_step(state, &a.id)?,
+    };
+    let live = assess(&repo, &head.tree()?, &[step])?.remove(0);
+    let (all, _) = store::read_all(&repo)?;
+    let mut events: Vec<Located> = crate::ledger::fold::order_events(all)
+        .into_iter()
+        .filter(|l| l.event.step == step.id)
+        .collect();
+    events.reverse();
+    let last_evidence = events.iter().find(|l| l.event.kind == Kind::Evidence);
+
+    if ctx.json {
+        let d = &step.def;
+        let mut card = view::step_json(step, &live);
+        card["definition"] = json!({
+            "title": d.title, "owns": d.owns, "checks": d.checks, "refs": d.refs, "phase": d.phase,
+            "summary": d.summary, "edge_cases": d.edge_cases, "concerns": d.concerns, "todo": d.todo,
+        });
+        card["last_evidence"] = last_evidence.map(event_json).unwrap_or(Value::Null);
+        card["verifications"] = status_events(&events, Status::Verified)
+            .map(event_json)
+            .collect();
+        card["drifts"] = status_events(&events, Status::DriftDetected)
+            .map(event_json)
+            .collect();
+        card["events"] = events.iter().map(event_json).collect();
+        output::emit(&output::json(&card));
+        return Ok(Outcome::Ok);
+    }
+
+    let p = ctx.paint(&repo);
+    let now = time::now_unix();
+    let mut out = format!("{}  {}\n", p.bold(&step.id), p.bold(&step.def.title));
+    let mut status = p.status(live.effective, live.effective.as_str());
+    if live.live_drift {
+        status.push_str(" (seen now; not yet recorded)");
+    }
+    if step.retired {
+        status.push_str(" (retired)");
+    }
+    let mut rows: Vec<Vec<String>> = vec![vec!["status".into(), status]];
+    if let Some(m) = &step.mark {
+        let mut since = format!(
+            "{} {}, by {}",
+            short(&m.commit),
+            view::when(&m.at, now),
+            m.by
+        );
+        if let Some(r) = &m.run {
+            since.push_str(&format!(", run {r}"));
+        }
+        rows.push(vec!["since".into(), since]);
+        if let Some(msg) = &m.msg {
+            rows.push(vec!["message".into(), msg.clone()]);
+        }
+    }
+    if !live.files.is_empty() {
+        rows.push(vec!["changed".into(), p.red(&live.files.join(", "))]);
+    }
+    let d = &step.def;
+    push_opt(&mut rows, "phase", d.phase.as_deref());
+    push_list(
+        &mut rows,
+        "owns",
+        &d.owns,
+        if live.unscoped {
+            "(none: unscoped, cannot drift)"
+        } else {
+            ""
+        },
+    );
+    push_list(&mut rows, "checks", &d.checks, "(none)");
+    push_list(&mut rows, "refs", &d.refs, "");
+    push_opt(&mut rows, "summary", d.summary.as_deref());
+    push_list(&mut rows, "edge cases", &d.edge_cases, "");
+    push_list(&mut rows, "concerns", &d.concerns, "");
+    push_list(&mut rows, "todo", &d.todo, "");
+    for r in &mut rows {
+        r[0] = format!("  {}", p.dim(&r[0]));
+    }
+    out.push_str(&output::table(&rows));
+
+    if let Some(ev) = last_evidence {
+        out.push_str(&format!("\n{}\n", p.bold("Last evidence")));
+        out.push_str(&evidence_block(&p, ev, now));
+    }
+    let history = |title: &str, status: Status, out: &mut String| {
+        let rows: Vec<Vec<String>> = status_events(&events, status).map(history_row).collect();
+        if !rows.is_empty() {
+            out.push_str(&format!("\n{}\n", p.bold(title)));
+            out.push_str(&output::table(&rows));
+        }
+    };
+    history("Verification history", Status::Verified, &mut out);
+    history("Drift history", Status::DriftDetected, &mut out);
+    output::emit(&out);
+    Ok(Outcome::Ok)
+}
+
+fn push_opt(rows: &mut Vec<Vec<String>>, key: &str, value: Option<&str>) {
+    if let Some(v) = value {
+        for (i, line) in v.lines().enumerate() {
+            rows.push(vec![
+                if i == 0 { key.into() } else { String::new() },
+                line.to_string(),
+            ]);
+        }
+    }
+}
+
+fn push_list(rows: &mut Vec<Vec<String>>, key: &str, items: &[String], empty: &str) {
+    if items.is_empty() && !empty.is_empty() {
+        rows.push(vec![key.into(), empty.into()]);
+    }
+    for (i, item) in items.iter().enumerate() {
+        rows.push(vec![
+            if i == 0 { key.into() } else { String::new() },
+            item.clone(),
+        ]);
+    }
+}
+
+fn status_events(events: &[Located], status: Status) -> impl Iterator<Item = &Located> {
+    events.iter().filter(move |l| {
+        l.event.kind == Kind::Status
+            && l.event.str_field("status").and_then(Status::parse) == Some(status)
+    })
+}
+
+fn history_row(l: &Located) -> Vec<String> {
+    let e = &l.event;
+    let detail = match e.list_field("files") {
+        Some(f) if !f.is_empty() => f.join(", "),
+        _ => e.str_field("msg").unwrap_or("").to_string(),
+    };
+    vec![
+        format!("  {}", time::date_part(&e.at)),
+        short(&l.commit).to_string(),
+        e.by.clone(),
+        e.run.clone().unwrap_or_default(),
+        detail,
+    ]
+}
+
+/// Per check PASS/FAIL, duration and the tail of its output.
+pub fn evidence_block(p: &Paint, ev: &Located, now: i64) -> String {
+    let e = &ev.event;
+    let mut out = format!(
+        "  {} at {} {}{}{}\n",
+        e.str_field("result").unwrap_or("?"),
+        short(&ev.commit),
+        view::when(&e.at, now),
+        e.run
+            .as_deref()
+            .map(|r| format!(", run {r}"))
+            .unwrap_or_default(),
+        if e.bool_field("dirty") == Some(true) {
+            ", dirty tree (cannot verify)"
+        } else {
+            ""
+        },
+    );
+    if let Some(text) = e.str_field("text") {
+        out.push_str(&format!("  manual: {text}\n"));
+    }
+    let checks = e
+        .fields
+        .get("checks")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for c in checks {
+        let exit = c.get("exit").and_then(Value::as_i64);
+        let timed_out = c.get("timed_out").and_then(Value::as_bool) == Some(true);
+        let pass = exit == Some(0) && !timed_out;
+        let verdict = if pass {
+            p.status(Status::Verified, "PASS")
+        } else {
+            p.red("FAIL")
+        };
+        let ms = c.get("ms").and_then(Value::as_u64).unwrap_or(0);
+        let why = if timed_out {
+            " (timed out)".to_string()
+        } else if pass {
+            String::new()
+        } else {
+            format!(
+                " (exit {})",
+                exit.map_or("?".to_string(), |x| x.to_string())
+            )
+        };
+        out.push_str(&format!(
+            "  {verdict}  {}  {:.1}s{why}\n",
+            c.get("cmd").and_then(Value::as_str).unwrap_or("?"),
+            ms as f64 / 1000.0
+        ));
+        if let Some(tail) = c.get("out_tail").and_then(Value::as_str) {
+            let lines: Vec<&str> = tail.lines().collect();
+            for line in &lines[lines.len().saturating_sub(if pass { 3 } else { 12 })..] {
+                out.push_str(&format!("      {}\n", p.dim(line)));
+            }
+        }
+    }
+    out
+}
+
+/// An event as JSON: its stored fields plus the commit it is bound to.
+pub fn event_json(l: &Located) -> Value {
+    let mut v: Value = serde_json::from_str(&l.event.to_line()).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.insert("commit".into(), l.commit.clone().into());
+    }
+    v
+}

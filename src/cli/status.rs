@@ -1,0 +1,181 @@
+//! `git ledger status`: the table in definition order, live drift, and a
+//! progress footer per phase.
+
+use super::{Ctx, view};
+use crate::drift::{Live, assess};
+use crate::error::Outcome;
+use crate::git::repo::head_commit;
+use crate::ledger::{Status, StepState, time};
+use crate::output::{self, Paint};
+use anyhow::Result;
+use clap::Args;
+use serde_json::json;
+
+#[derive(Args)]
+pub struct StatusArgs {
+    /// Only the steps of this phase
+    #[arg(long)]
+    pub phase: Option<String>,
+    /// Include retired steps
+    #[arg(long)]
+    pub all: bool,
+}
+
+pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
+    let repo = ctx.repo()?;
+    let head = head_commit(&repo)?;
+    let loaded = ctx.load(&repo)?;
+    let mut steps: Vec<&StepState> = if a.all {
+        loaded.state.defined_steps()
+    } else {
+        loaded.state.active_steps()
+    };
+    if let Some(p) = &a.phase {
+        steps.retain(|s| s.def.phase.as_deref() == Some(p.as_str()));
+        if steps.is_empty() {
+            let phases = phase_names(&loaded.state.active_steps());
+            return Err(crate::error::user_hint(
+                format!("no step in phase '{p}'"),
+                if phases.is_empty() {
+                    "no step has a phase yet (git ledger edit ID --phase P)".to_string()
+                } else {
+                    format!("phases: {}", phases.join(", "))
+                },
+            ));
+        }
+    }
+    let lives = assess(&repo, &head.tree()?, &steps)?;
+    let phases = progress(&steps, &lives);
+    if ctx.json {
+        let rows: Vec<_> = steps
+            .iter()
+            .zip(&lives)
+            .map(|(s, l)| view::step_json(s, l))
+            .collect();
+        let verified = lives
+            .iter()
+            .filter(|l| l.effective == Status::Verified)
+            .count();
+        output::emit(&output::json(&json!({
+            "head": head.id().to_string(),
+            "steps": rows,
+            "phases": phases.iter().map(|p| json!({"phase": p.name, "verified": p.verified, "total": p.total, "drift": p.drift})).collect::<Vec<_>>(),
+            "total": {"verified": verified, "total": steps.len()},
+        })));
+        return Ok(Outcome::Ok);
+    }
+    if steps.is_empty() {
+        output::emit(
+            "No steps yet. Define one:\n  git ledger add S01 \"Title\" --owns 'src/**' --check 'cargo test'\n",
+        );
+        return Ok(Outcome::Ok);
+    }
+    output::emit(&render(&ctx.paint(&repo), &steps, &lives, &phases));
+    Ok(Outcome::Ok)
+}
+
+struct Phase {
+    name: Option<String>,
+    verified: usize,
+    total: usize,
+    drift: usize,
+}
+
+fn phase_names(steps: &[&StepState]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for s in steps {
+        if let Some(p) = &s.def.phase
+            && !names.contains(p)
+        {
+            names.push(p.clone());
+        }
+    }
+    names
+}
+
+/// Phases in order of first appearance.
+fn progress(steps: &[&StepState], lives: &[Live]) -> Vec<Phase> {
+    let mut phases: Vec<Phase> = Vec::new();
+    for (s, l) in steps.iter().zip(lives) {
+        let i = match phases.iter().position(|p| p.name == s.def.phase) {
+            Some(i) => i,
+            None => {
+                phases.push(Phase {
+                    name: s.def.phase.clone(),
+                    verified: 0,
+                    total: 0,
+                    drift: 0,
+                });
+                phases.len() - 1
+            }
+        };
+        let p = &mut phases[i];
+        p.total += 1;
+        p.verified += usize::from(l.effective == Status::Verified);
+        p.drift += usize::from(l.effective == Status::DriftDetected);
+    }
+    phases
+}
+
+fn render(paint: &Paint, steps: &[&StepState], lives: &[Live], phases: &[Phase]) -> String {
+    let now = time::now_unix();
+    let mut rows = vec![
+        ["ID", "STATUS", "TITLE", "SINCE", "EVIDENCE"]
+            .map(|h| paint.bold(h))
+            .to_vec(),
+    ];
+    for (s, l) in steps.iter().zip(lives) {
+        let mut status = l.effective.as_str().to_string();
+        if l.live_drift {
+            status.push('*');
+        }
+        if s.retired {
+            status = format!("{status} (retired)");
+        }
+        rows.push(vec![
+            s.id.clone(),
+            paint.status(l.effective, &status),
+            s.def.title.clone(),
+            view::since_text(s.mark.as_ref(), now),
+            view::evidence_text(s.evidence.as_ref(), now),
+        ]);
+    }
+    let mut out = output::table(&rows);
+    for (s, l) in steps.iter().zip(lives) {
+        if l.live_drift {
+            let files = if l.files.is_empty() {
+                "its owned files".to_string()
+            } else {
+                l.files.join(", ")
+            };
+            out.push_str(&paint.red(&format!(
+                "* {} drifted since it was verified: {files} changed (git ledger show {})",
+                s.id, s.id
+            )));
+            out.push('\n');
+        }
+    }
+    out.push('\n');
+    for p in phases {
+        let name = p.name.as_deref().unwrap_or(if phases.len() > 1 {
+            "(no phase)"
+        } else {
+            "Total"
+        });
+        let drift = if p.drift > 0 {
+            format!(", {} drifted", p.drift)
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "{name}: {}/{} verified{drift}\n",
+            p.verified, p.total
+        ));
+    }
+    if phases.len() > 1 {
+        let v: usize = phases.iter().map(|p| p.verified).sum();
+        out.push_str(&paint.bold(&format!("Total: {v}/{} verified", steps.len())));
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,96 @@
+//! Shared pieces of the read commands' text and JSON views.
+
+use crate::drift::Live;
+use crate::git::repo::short;
+use crate::ledger::fold::{EvidenceSummary, StatusMark};
+use crate::ledger::{StepState, time};
+use serde_json::{Value, json};
+
+/// "a1b2c3d 2 days ago"
+pub fn since_text(mark: Option<&StatusMark>, now: i64) -> String {
+    match mark {
+        Some(m) => format!("{} {}", short(&m.commit), when(&m.at, now)),
+        None => "-".into(),
+    }
+}
+
+pub fn when(at: &str, now: i64) -> String {
+    time::parse_rfc3339(at)
+        .map(|t| time::relative(t, now))
+        .unwrap_or_else(|| at.to_string())
+}
+
+/// (passed, total) over an evidence event's checks.
+pub fn check_counts(ev: &EvidenceSummary) -> (usize, usize) {
+    let checks = ev.checks.as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let passed = checks
+        .iter()
+        .filter(|c| {
+            c.get("exit").and_then(Value::as_i64) == Some(0)
+                && c.get("timed_out").and_then(Value::as_bool) != Some(true)
+        })
+        .count();
+    (passed, checks.len())
+}
+
+/// "pass 3/3, 2 hours ago" / "manual, 1 day ago" / "-"
+pub fn evidence_text(ev: Option<&EvidenceSummary>, now: i64) -> String {
+    let Some(ev) = ev else { return "-".into() };
+    let (passed, total) = check_counts(ev);
+    let mut s = if total == 0 {
+        ev.result.clone()
+    } else {
+        format!("{} {passed}/{total}", ev.result)
+    };
+    if ev.dirty {
+        s.push_str(" (dirty tree)");
+    }
+    format!("{s}, {}", when(&ev.at, now))
+}
+
+pub fn mark_json(m: Option<&StatusMark>) -> Value {
+    match m {
+        None => Value::Null,
+        Some(m) => json!({
+            "commit": m.commit, "at": m.at, "by": m.by, "source": m.source,
+            "msg": m.msg, "run": m.run, "event": m.event,
+        }),
+    }
+}
+
+pub fn evidence_json(ev: Option<&EvidenceSummary>) -> Value {
+    match ev {
+        None => Value::Null,
+        Some(ev) => {
+            let (passed, total) = check_counts(ev);
+            json!({
+                "result": ev.result, "commit": ev.commit, "at": ev.at, "dirty": ev.dirty,
+                "run": ev.run, "event": ev.event, "checks_passed": passed, "checks_total": total,
+                "fingerprint": ev.fingerprint,
+            })
+        }
+    }
+}
+
+/// The step object shared by `status`, `show`, `next` and `owners` JSON.
+pub fn step_json(s: &StepState, live: &Live) -> Value {
+    json!({
+        "id": s.id,
+        "title": s.def.title,
+        "phase": s.def.phase,
+        "status": live.effective.as_str(),
+        "recorded_status": s.status.as_str(),
+        "live_drift": live.live_drift,
+        "drift_files": live.files,
+        "unscoped": live.unscoped,
+        "retired": s.retired,
+        "since": mark_json(s.mark.as_ref()),
+        "evidence": evidence_json(s.evidence.as_ref()),
+        "verified": s.baseline.as_ref().map(|b| json!({
+            "commit": b.commit, "at": b.at, "fingerprint": b.fingerprint, "tree": b.tree,
+        })),
+        "owns": s.def.owns,
+        "checks": s.def.checks,
+        "refs": s.def.refs,
+    })
+}

@@ -1,0 +1,5 @@
+//! Repository access: opening, identity, owns-globs and fingerprints.
+
+pub mod fingerprint;
+pub mod owns;
+pub mod repo;

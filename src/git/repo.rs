@@ -1,0 +1,106 @@
+//! Opening the repository and the few questions every command asks it.
+
+use crate::error::{user, user_hint};
+use anyhow::Result;
+use git2::{Commit, ErrorCode, Repository};
+use std::path::{Path, PathBuf};
+
+pub const NOTES_REF: &str = "refs/notes/ledger";
+
+/// Opens the repository at `dir`, or the one git's environment names
+/// (GIT_DIR inside hooks) or the current directory is in.
+pub fn open(dir: Option<&Path>) -> Result<Repository> {
+    let opened = match dir {
+        Some(d) => {
+            if !d.exists() {
+                return Err(user_hint(
+                    format!("cannot change to '{}': no such directory", d.display()),
+                    "pass -C an existing directory inside a git repository",
+                ));
+            }
+            Repository::discover(d)
+        }
+        None => Repository::open_from_env(),
+    };
+    opened.map_err(|e| match e.code() {
+        ErrorCode::NotFound => user_hint(
+            "not a git repository (or any of the parent directories)",
+            "run git ledger inside a repository, or pass -C <path>; `git init` makes one",
+        ),
+        _ if e.message().contains("extension") || e.message().contains("reftable") => user_hint(
+            format!("git-ledger cannot read this repository: {}", e.message()),
+            "repositories using reftable or other newer extensions are not supported yet (git ledger doctor explains)",
+        ),
+        _ => user(format!("cannot open the repository: {}", e.message())),
+    })
+}
+
+/// HEAD's commit, or a clear error in a repository with no commit yet.
+pub fn head_commit(repo: &Repository) -> Result<Commit<'_>> {
+    let head = repo.head().map_err(|e| match e.code() {
+        ErrorCode::UnbornBranch | ErrorCode::NotFound => user_hint(
+            "this repository has no commit yet",
+            "make a first commit (git commit --allow-empty -m 'Initial commit'), then run git ledger again",
+        ),
+        _ => user(format!("cannot read HEAD: {}", e.message())),
+    })?;
+    head.peel_to_commit()
+        .map_err(|e| user(format!("HEAD does not point at a commit: {}", e.message())))
+}
+
+/// Resolves a revision (`--commit REV`) to a commit.
+pub fn resolve_commit<'r>(repo: &'r Repository, rev: &str) -> Result<Commit<'r>> {
+    repo.revparse_single(rev)
+        .and_then(|o| o.peel_to_commit())
+        .map_err(|_| {
+            user_hint(
+                format!("'{rev}' names no commit in this repository"),
+                "give a commit id, branch or tag (git log --oneline lists commits)",
+            )
+        })
+}
+
+/// `Name <email>` from git's committer identity (config or GIT_COMMITTER_*).
+pub fn identity(repo: &Repository) -> Result<String> {
+    let sig = repo.committer_from_env().or_else(|_| repo.signature()).map_err(|_| {
+        user_hint(
+            "no git identity: git-ledger records who made each change",
+            "set it with: git config user.name 'Your Name' && git config user.email you@example.com",
+        )
+    })?;
+    Ok(format!(
+        "{} <{}>",
+        String::from_utf8_lossy(sig.name_bytes()),
+        String::from_utf8_lossy(sig.email_bytes())
+    ))
+}
+
+/// The directory shared by all worktrees, where clone-local state lives.
+pub fn common_dir(repo: &Repository) -> PathBuf {
+    repo.commondir().to_path_buf()
+}
+
+pub fn config_str(repo: &Repository, key: &str) -> Option<String> {
+    repo.config()
+        .ok()?
+        .get_string(key)
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+#[allow(dead_code)] // read by ledger.strict and ledger.requireEvidence
+pub fn config_bool(repo: &Repository, key: &str) -> Result<bool> {
+    let cfg = repo.config()?;
+    match cfg.get_bool(key) {
+        Ok(b) => Ok(b),
+        Err(e) if e.code() == ErrorCode::NotFound => Ok(false),
+        Err(_) => Err(user_hint(
+            format!("config {key} is not a boolean"),
+            format!("set it with: git config {key} true (or false)"),
+        )),
+    }
+}
+
+pub fn short(oid: &str) -> &str {
+    oid.get(..7).unwrap_or(oid)
+}

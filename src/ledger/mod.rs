@@ -1,0 +1,11 @@
+//! The domain: steps, statuses, events and the fold. No git in here.
+
+pub mod event;
+pub mod fold;
+pub mod status;
+pub mod step_id;
+pub mod time;
+
+pub use event::{Event, Kind, Skip};
+pub use fold::{LedgerState, Located, StepState, fold_events};
+pub use status::Status;

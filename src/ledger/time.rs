@@ -1,0 +1,191 @@
+//! RFC 3339 timestamps in UTC, seconds precision, without a date crate:
+//! the ledger only needs to write `2026-11-22T10:04:05Z`, read it back,
+//! and say "3 days ago".
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+pub fn now_rfc3339() -> String {
+    format_rfc3339(now_unix())
+}
+
+pub fn format_rfc3339(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS][.frac](Z|±HH:MM)` (also with a
+/// space for `T`) into unix seconds.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let y: i64 = s.get(0..4)?.parse().ok()?;
+    let mo: u32 = s.get(5..7)?.parse().ok()?;
+    let d: u32 = s.get(8..10)?.parse().ok()?;
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let day_secs = days_from_civil(y, mo, d) * 86_400;
+    if b.len() == 10 {
+        return Some(day_secs);
+    }
+    if b[10] != b'T' && b[10] != b't' && b[10] != b' ' {
+        return None;
+    }
+    let rest = &s[11..];
+    let h: i64 = rest.get(0..2)?.parse().ok()?;
+    if rest.as_bytes().get(2) != Some(&b':') {
+        return None;
+    }
+    let mi: i64 = rest.get(3..5)?.parse().ok()?;
+    let mut tail = &rest[5..];
+    let mut sec = 0i64;
+    if let Some(t) = tail.strip_prefix(':') {
+        sec = t.get(0..2)?.parse().ok()?;
+        tail = &t[2..];
+    }
+    if let Some(t) = tail.strip_prefix('.') {
+        tail = t.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    let offset = match tail {
+        "" | "Z" | "z" => 0,
+        t if t.len() == 6 && (t.starts_with('+') || t.starts_with('-')) => {
+            let oh: i64 = t.get(1..3)?.parse().ok()?;
+            let om: i64 = t.get(4..6)?.parse().ok()?;
+            let o = oh * 3600 + om * 60;
+            if t.starts_with('-') { -o } else { o }
+        }
+        _ => return None,
+    };
+    if h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    Some(day_secs + h * 3600 + mi * 60 + sec - offset)
+}
+
+/// Parses what `--since`/`--until` accept: a date or timestamp, `today`,
+/// `yesterday`, or `N <unit>s ago` (minutes, hours, days, weeks).
+pub fn parse_when(s: &str, now: i64) -> Option<i64> {
+    if let Some(t) = parse_rfc3339(s) {
+        return Some(t);
+    }
+    let lower = s.trim().to_lowercase();
+    match lower.as_str() {
+        "now" => return Some(now),
+        "today" => return Some(now - now.rem_euclid(86_400)),
+        "yesterday" => return Some(now - now.rem_euclid(86_400) - 86_400),
+        _ => {}
+    }
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    let (n, unit) = match words.as_slice() {
+        [n, unit, "ago"] | [n, unit] => (n.parse::<i64>().ok()?, *unit),
+        _ => return None,
+    };
+    let unit_secs = match unit.trim_end_matches('s') {
+        "minute" | "min" => 60,
+        "hour" => 3600,
+        "day" => 86_400,
+        "week" => 7 * 86_400,
+        _ => return None,
+    };
+    Some(now - n * unit_secs)
+}
+
+/// "just now", "5 minutes ago", "3 days ago", "in the future".
+pub fn relative(then: i64, now: i64) -> String {
+    let d = now - then;
+    if d < -60 {
+        return "in the future".into();
+    }
+    let (n, unit) = match d {
+        ..=59 => return "just now".into(),
+        60..=3599 => (d / 60, "minute"),
+        3600..=86_399 => (d / 3600, "hour"),
+        86_400..=1_209_599 => (d / 86_400, "day"),
+        1_209_600..=5_183_999 => (d / 604_800, "week"),
+        5_184_000..=31_535_999 => (d / 2_592_000, "month"),
+        _ => (d / 31_536_000, "year"),
+    };
+    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
+}
+
+/// The `YYYY-MM-DD` part of an RFC 3339 timestamp.
+pub fn date_part(at: &str) -> &str {
+    at.get(0..10).unwrap_or(at)
+}
+
+// Howard Hinnant's civil calendar algorithms.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_parses_offsets() {
+        let t = 1_795_000_000;
+        assert_eq!(parse_rfc3339(&format_rfc3339(t)), Some(t));
+        assert_eq!(format_rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            parse_rfc3339("2026-01-25T10:00:00+02:00"),
+            parse_rfc3339("2026-01-25T08:00:00Z")
+        );
+        assert_eq!(
+            parse_rfc3339("2026-01-25"),
+            parse_rfc3339("2026-01-25T00:00:00Z")
+        );
+        assert_eq!(
+            parse_rfc3339("2024-02-29T12:00:00.123Z"),
+            Some(1_709_208_000)
+        );
+        assert_eq!(parse_rfc3339("yesterday"), None);
+        assert_eq!(parse_rfc3339("2026-13-01"), None);
+    }
+
+    #[test]
+    fn relative_and_when() {
+        assert_eq!(relative(100, 100), "just now");
+        assert_eq!(relative(0, 3 * 86_400), "3 days ago");
+        assert_eq!(relative(0, 3600), "1 hour ago");
+        assert_eq!(parse_when("2 days ago", 10 * 86_400), Some(8 * 86_400));
+        assert_eq!(parse_when("3 weeks", 30 * 86_400), Some(9 * 86_400));
+        assert_eq!(parse_when("soon", 0), None);
+    }
+}

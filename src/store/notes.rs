@@ -1,0 +1,211 @@
+//! Reading and writing `refs/notes/ledger` as plain git objects.
+//!
+//! The notes tree maps an annotated commit's hex id to a blob, either flat
+//! (`<40 hex>`) or fanned out (`ab/<38 hex>`, deeper when git chose so);
+//! both forms, and a mix of them, are read and kept.
+
+use crate::ledger::{Event, Located, Skip};
+use git2::{ObjectType, Oid, Repository, Tree};
+use std::collections::BTreeMap;
+
+/// Above this many notes in one flat level, a write fans that level out,
+/// as git does, so that no single tree object grows without bound.
+const FANOUT_AT: usize = 256;
+
+#[derive(Debug, Clone)]
+pub struct SkippedLine {
+    pub commit: String,
+    pub line: usize,
+    pub reason: Skip,
+}
+
+/// Every (annotated commit, blob) pair in a notes tree.
+pub fn list_notes(repo: &Repository, tree: &Tree<'_>) -> Result<Vec<(String, Oid)>, git2::Error> {
+    let mut out = Vec::new();
+    list_level(repo, tree, "", &mut out)?;
+    Ok(out)
+}
+
+fn list_level(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    prefix: &str,
+    out: &mut Vec<(String, Oid)>,
+) -> Result<(), git2::Error> {
+    for entry in tree.iter() {
+        let Ok(name) = entry.name() else { continue };
+        if !is_hex(name) {
+            continue; // not a note: something else someone stored in the notes tree
+        }
+        let full = format!("{prefix}{name}");
+        match entry.kind() {
+            Some(ObjectType::Blob) if is_object_id(&full) => out.push((full, entry.id())),
+            Some(ObjectType::Tree) if name.len() == 2 && full.len() < 40 => {
+                list_level(repo, &repo.find_tree(entry.id())?, &full, out)?
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn is_hex(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn is_object_id(s: &str) -> bool {
+    (s.len() == 40 || s.len() == 64) && is_hex(s)
+}
+
+/// Reads every event of the ledger at `tip`; lines that are not events are
+/// reported, never dropped from the notes.
+pub fn read_events(
+    repo: &Repository,
+    tip: Oid,
+) -> Result<(Vec<Located>, Vec<SkippedLine>), git2::Error> {
+    let tree = repo.find_commit(tip)?.tree()?;
+    let mut events = Vec::new();
+    let mut skipped = Vec::new();
+    for (commit, blob) in list_notes(repo, &tree)? {
+        let blob = repo.find_blob(blob)?;
+        let text = String::from_utf8_lossy(blob.content());
+        for (n, line) in text.lines().enumerate() {
+            match Event::parse_line(line) {
+                Ok(event) => events.push(Located {
+                    commit: commit.to_ascii_lowercase(),
+                    event,
+                }),
+                Err(Skip::Blank) => {}
+                Err(reason) => skipped.push(SkippedLine {
+                    commit: commit.clone(),
+                    line: n + 1,
+                    reason,
+                }),
+            }
+        }
+    }
+    Ok((events, skipped))
+}
+
+/// The note text on one commit in the ledger at `tip` (both forms, joined).
+pub fn note_text(repo: &Repository, tip: Option<Oid>, commit: &str) -> Result<String, git2::Error> {
+    let Some(tip) = tip else {
+        return Ok(String::new());
+    };
+    let tree = repo.find_commit(tip)?.tree()?;
+    let mut text = String::new();
+    note_text_level(repo, &tree, commit, &mut text)?;
+    Ok(text)
+}
+
+fn note_text_level(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    rest: &str,
+    out: &mut String,
+) -> Result<(), git2::Error> {
+    if let Some(e) = tree.get_name(rest)
+        && e.kind() == Some(ObjectType::Blob)
+    {
+        out.push_str(&String::from_utf8_lossy(repo.find_blob(e.id())?.content()));
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    if rest.len() > 2
+        && let Some(e) = tree.get_name(&rest[..2])
+        && e.kind() == Some(ObjectType::Tree)
+    {
+        note_text_level(repo, &repo.find_tree(e.id())?, &rest[2..], out)?;
+    }
+    Ok(())
+}
+
+/// Writes a notes tree that is `base` with `additions` (commit hex → lines
+/// to append) added, keeping the fan-out layout it finds.
+pub fn write_tree(
+    repo: &Repository,
+    base: Option<&Tree<'_>>,
+    additions: &BTreeMap<String, String>,
+) -> Result<Oid, git2::Error> {
+    let items: Vec<(&str, &str)> = additions
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    update_level(repo, base, &items)
+}
+
+fn update_level(
+    repo: &Repository,
+    tree: Option<&Tree<'_>>,
+    items: &[(&str, &str)],
+) -> Result<Oid, git2::Error> {
+    let mut builder = repo.treebuilder(tree)?;
+    let fanned = tree.is_some_and(|t| {
+        t.iter().any(|e| {
+            e.kind() == Some(ObjectType::Tree) && e.name().is_ok_and(|n| n.len() == 2 && is_hex(n))
+        })
+    });
+    let mut groups: BTreeMap<String, Vec<(&str, &str)>> = BTreeMap::new();
+    for &(rest, lines) in items {
+        let existing_blob = tree
+            .and_then(|t| t.get_name(rest))
+            .filter(|e| e.kind() == Some(ObjectType::Blob));
+        let existing_dir = tree
+            .and_then(|t| t.get_name(&rest[..2]))
+            .is_some_and(|e| e.kind() == Some(ObjectType::Tree));
+        if let Some(entry) = existing_blob {
+            let old = repo.find_blob(entry.id())?;
+            let mut content = old.content().to_vec();
+            if !content.is_empty() && !content.ends_with(b"\n") {
+                content.push(b'\n');
+            }
+            content.extend_from_slice(lines.as_bytes());
+            builder.insert(rest, repo.blob(&content)?, 0o100644)?;
+        } else if (existing_dir || fanned) && rest.len() > 2 {
+            groups
+                .entry(rest[..2].to_string())
+                .or_default()
+                .push((&rest[2..], lines));
+        } else {
+            builder.insert(rest, repo.blob(lines.as_bytes())?, 0o100644)?;
+        }
+    }
+    for (dir, sub_items) in groups {
+        let sub_tree = match tree.and_then(|t| t.get_name(&dir)) {
+            Some(e) if e.kind() == Some(ObjectType::Tree) => Some(repo.find_tree(e.id())?),
+            _ => None,
+        };
+        let oid = update_level(repo, sub_tree.as_ref(), &sub_items)?;
+        builder.insert(&dir, oid, 0o040000)?;
+    }
+    if !fanned && builder.len() > FANOUT_AT {
+        return fan_out(repo, builder.write()?);
+    }
+    builder.write()
+}
+
+/// Moves every flat note of a level into `xx/` subtrees.
+fn fan_out(repo: &Repository, level: Oid) -> Result<Oid, git2::Error> {
+    let tree = repo.find_tree(level)?;
+    let mut builder = repo.treebuilder(Some(&tree))?;
+    let mut groups: BTreeMap<String, Vec<(String, Oid)>> = BTreeMap::new();
+    for e in tree.iter() {
+        let Ok(name) = e.name() else { continue };
+        if e.kind() == Some(ObjectType::Blob) && name.len() > 2 && is_hex(name) {
+            groups
+                .entry(name[..2].to_string())
+                .or_default()
+                .push((name[2..].to_string(), e.id()));
+            builder.remove(name)?;
+        }
+    }
+    for (dir, notes) in groups {
+        let mut sub = repo.treebuilder(None)?;
+        for (rest, blob) in notes {
+            sub.insert(&rest, blob, 0o100644)?;
+        }
+        builder.insert(&dir, sub.write()?, 0o040000)?;
+    }
+    builder.write()
+}
