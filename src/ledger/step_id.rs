@@ -33,6 +33,10 @@ pub fn closest<'a>(wanted: &str, known: impl IntoIterator<Item = &'a str>) -> Ve
         })
         .collect();
     scored.sort();
+    // A case or zero-padding match is the answer; no need for runners-up.
+    if scored.first().is_some_and(|(d, _)| *d == 0) {
+        scored.retain(|(d, _)| *d == 0);
+    }
     scored.into_iter().take(3).map(|(_, k)| k).collect()
 }
 
@@ -92,7 +96,7 @@ mod tests {
     #[test]
     fn suggests_zero_padded_and_near_ids() {
         let known = ["S04", "S05", "T001", "LSP-001"];
-        assert_eq!(closest("S4", known)[0], "S04");
+        assert_eq!(closest("S4", known), ["S04"]);
         assert_eq!(closest("s05", known)[0], "S05");
         assert_eq!(closest("LSP-01", known)[0], "LSP-001");
         assert!(closest("completely-else", known).is_empty());

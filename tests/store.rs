@@ -1,0 +1,353 @@
+//! Nothing is lost: concurrent writers, rewrites, merges by plain git,
+//! lines this version cannot read, and fanned-out notes trees.
+
+mod common;
+use common::Repo;
+use std::collections::HashSet;
+use std::process::Stdio;
+
+fn ids(r: &Repo) -> HashSet<String> {
+    r.events()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn twenty_concurrent_marks_leave_twenty_events() {
+    let r = Repo::new();
+    for i in 0..10 {
+        r.write(&format!("f{i}.txt"), "x\n");
+        r.commit_all(&format!("commit {i}"));
+    }
+    r.ledger_ok(&["add", "S04", "Storage"]);
+    r.ledger_ok(&["add", "S05", "Search"]);
+    let before = r.events().len();
+    let commits: Vec<String> = r
+        .git(&["rev-list", "HEAD", "-n", "10"])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let mut children = Vec::new();
+    // Ten identical marks on HEAD, ten on ten different commits.
+    for _ in 0..10 {
+        children.push(
+            r.cmd(common::BIN)
+                .args(["mark", "S04", "in_progress"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+    }
+    for c in &commits {
+        children.push(
+            r.cmd(common::BIN)
+                .args(["mark", "S05", "wip", "--commit", c])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+    }
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let events = r.events();
+    assert_eq!(events.len(), before + 20);
+    assert_eq!(ids(&r).len(), before + 20, "every event has its own id");
+    let seqs: HashSet<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert_eq!(
+        seqs.len(),
+        events.len(),
+        "serialised writers get distinct Lamport seqs"
+    );
+    assert_eq!(
+        r.ledger_json(&["log"]).as_array().unwrap().len(),
+        before + 20
+    );
+    // The notes history is linear: one notes commit per append.
+    let history = r.git(&["rev-list", "--count", "refs/notes/ledger"]);
+    assert_eq!(history.trim().parse::<usize>().unwrap(), 22);
+}
+
+#[test]
+fn amend_keeps_status_and_history() {
+    let r = Repo::new();
+    r.ledger_ok(&["init"]);
+    r.write("src/a.rs", "a\n");
+    r.commit_all("work");
+    r.ledger_ok(&["add", "S01", "A", "--owns", "src/**"]);
+    r.ledger_ok(&["mark", "S01", "verified", "-m", "ok"]);
+    let old = r.head();
+    r.git(&["commit", "-q", "--amend", "-m", "work, reworded"]);
+    let new = r.head();
+    assert_ne!(old, new);
+    let note = r.git(&["notes", "--ref", "ledger", "show", &new]);
+    assert!(
+        note.contains("\"status\":\"verified\""),
+        "git copied the note: {note}"
+    );
+    let st = r.ledger_json(&["status"]);
+    assert_eq!(st["steps"][0]["status"], "verified");
+    assert_eq!(
+        st["steps"][0]["since"]["commit"],
+        new.as_str(),
+        "bound to the rewritten commit"
+    );
+    assert_eq!(
+        r.ledger_json(&["log", "S01"]).as_array().unwrap().len(),
+        2,
+        "copies are one event each"
+    );
+}
+
+#[test]
+fn rebase_keeps_status_and_history() {
+    let r = Repo::new();
+    r.ledger_ok(&["init"]);
+    r.git(&["checkout", "-q", "-b", "feature"]);
+    r.write("src/storage/a.rs", "a\n");
+    let work = r.commit_all("storage work");
+    r.ledger_ok(&["add", "S04", "Storage", "--owns", "src/storage/**"]);
+    r.ledger_ok(&["mark", "S04", "in_progress", "--commit", &work]);
+    r.write("src/storage/b.rs", "b\n");
+    r.commit_all("more storage");
+    r.ledger_ok(&["mark", "S04", "verified"]);
+    r.git(&["checkout", "-q", "main"]);
+    r.write("docs.md", "unrelated\n");
+    r.commit_all("docs on main");
+    r.git(&["checkout", "-q", "feature"]);
+    let before = r.head();
+    r.git(&["rebase", "-q", "main"]);
+    let after = r.head();
+    assert_ne!(before, after);
+    let st = r.ledger_json(&["status"]);
+    assert_eq!(
+        st["steps"][0]["status"], "verified",
+        "owned content is unchanged: no drift"
+    );
+    assert_eq!(st["steps"][0]["since"]["commit"], after.as_str());
+    let log = r.ledger_json(&["log", "S04"]);
+    assert_eq!(log.as_array().unwrap().len(), 3);
+    let rewritten_work = r.git(&["rev-parse", "HEAD~1"]).trim().to_string();
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["commit"] == rewritten_work.as_str() && e["status"] == "in_progress")
+    );
+}
+
+#[test]
+fn ledgers_merged_by_plain_git_notes_merge_read_correctly() {
+    let a = Repo::new();
+    a.ledger_ok(&["init"]);
+    a.ledger_ok(&["add", "S01", "One"]);
+    a.ledger_ok(&["add", "S02", "Two"]);
+    let b = Repo::clone_from(a.path());
+    b.git(&[
+        "fetch",
+        "-q",
+        "origin",
+        "refs/notes/ledger:refs/notes/ledger",
+    ]);
+    // Diverge: both sides write, some on the same commit.
+    a.ledger_ok(&["mark", "S01", "verified"]);
+    b.ledger_ok(&["mark", "S02", "done"]);
+    b.ledger_ok(&["add", "S03", "Three"]);
+    a.git(&[
+        "fetch",
+        "-q",
+        b.path().to_str().unwrap(),
+        "refs/notes/ledger:refs/notes/theirs",
+    ]);
+    a.git(&[
+        "notes",
+        "--ref",
+        "ledger",
+        "merge",
+        "-s",
+        "cat_sort_uniq",
+        "refs/notes/theirs",
+    ]);
+    let st = a.ledger_json(&["status"]);
+    let got: Vec<(String, String)> = st["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap().into(),
+                s["status"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("S01".into(), "verified".into()),
+            ("S02".into(), "completed_pending_verification".into()),
+            ("S03".into(), "not_started".into())
+        ]
+    );
+    assert_eq!(a.events().len(), 5, "2 shared + 1 from here + 2 from there");
+    // And the tool appends on top of git's merge commit.
+    a.ledger_ok(&["mark", "S03", "wip"]);
+    assert_eq!(a.status_of("S03"), "in_progress");
+}
+
+#[test]
+fn lines_it_cannot_read_are_skipped_with_one_warning_and_kept() {
+    let r = Repo::new();
+    r.ledger_ok(&["add", "S01", "One"]);
+    let head = r.head();
+    let foreign = [
+        "",
+        "this is not json",
+        r#"{"v":2,"id":"00000000000000000000000000000002","seq":50,"at":"2026-01-01T00:00:00Z","by":"x","step":"S01","kind":"status","source":"cli","status":"verified"}"#,
+        r#"{"v":1,"id":"00000000000000000000000000000003","seq":51,"at":"2026-01-01T00:00:00Z","by":"x","step":"S01","kind":"vote","source":"cli"}"#,
+    ];
+    let mut note = r.git(&["notes", "--ref", "ledger", "show", &head]);
+    note.push_str(&foreign.join("\n"));
+    note.push('\n');
+    let file = r.path().join(".git/note.txt");
+    std::fs::write(&file, &note).unwrap();
+    r.git(&[
+        "notes",
+        "--ref",
+        "ledger",
+        "add",
+        "-f",
+        "-F",
+        file.to_str().unwrap(),
+        &head,
+    ]);
+
+    let out = r.ledger_ok(&["status"]);
+    assert_eq!(out.stderr.matches("warning:").count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("3 line(s)"), "{}", out.stderr);
+    assert!(out.stdout.contains("S01"));
+    assert_eq!(
+        r.status_of("S01"),
+        "not_started",
+        "a v2 line is not applied"
+    );
+    r.ledger_ok(&["mark", "S01", "wip"]);
+    let after = r.git(&["notes", "--ref", "ledger", "show", &head]);
+    for line in &foreign[1..] {
+        assert!(
+            after.lines().any(|l| l == *line),
+            "{line} was dropped:\n{after}"
+        );
+    }
+    assert_eq!(r.status_of("S01"), "in_progress");
+}
+
+/// `count` commits on main, made with fast-import; returns their ids.
+fn many_commits(r: &Repo, count: usize) -> Vec<String> {
+    let mut stream = String::new();
+    for i in 0..count {
+        let msg = format!("c{i}");
+        let data = format!("{i}\n");
+        stream.push_str(&format!(
+            "commit refs/heads/main\nmark :{m}\ncommitter A <a@x> 1700000000 +0000\ndata {}\n{msg}\n{from}M 644 inline f.txt\ndata {}\n{data}\n",
+            msg.len(),
+            data.len(),
+            m = i + 1,
+            from = if i == 0 { "from refs/heads/main^0\n".to_string() } else { format!("from :{i}\n") },
+        ));
+    }
+    let mut child = r
+        .cmd("git")
+        .args(["fast-import", "--quiet"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stream.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    r.git(&["reset", "-q", "--hard", "main"]);
+    r.git(&["rev-list", "HEAD", "-n", &count.to_string()])
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn has_fanout(r: &Repo) -> bool {
+    r.git(&["ls-tree", "refs/notes/ledger"]).lines().any(|l| {
+        l.starts_with("040000 tree")
+            && l.ends_with(|c: char| c.is_ascii_hexdigit())
+            && l.split('\t').nth(1).is_some_and(|n| n.len() == 2)
+    })
+}
+
+#[test]
+fn notes_trees_fanned_out_by_git_are_read_and_written() {
+    let r = Repo::new();
+    let commits = many_commits(&r, 330);
+    r.ledger_ok(&["add", "S01", "One"]);
+    // commits[0] is HEAD, which already holds the define.
+    for (i, c) in commits.iter().enumerate().skip(1).take(320) {
+        let line = format!(
+            r#"{{"v":1,"id":"{:032x}","seq":{},"at":"2026-01-01T00:00:00Z","by":"A <a@x>","step":"S01","kind":"note","source":"cli","msg":"n{i}"}}"#,
+            i + 1000,
+            i + 2
+        );
+        r.git(&["notes", "--ref", "ledger", "add", "-m", &line, c]);
+    }
+    assert!(has_fanout(&r), "git fanned out the notes tree");
+    assert_eq!(r.ledger_json(&["log"]).as_array().unwrap().len(), 321);
+
+    // Append to a commit that has a note inside the fan-out, and to new ones.
+    r.ledger_ok(&["mark", "S01", "wip", "--commit", &commits[5]]);
+    r.ledger_ok(&["mark", "S01", "done", "--commit", &commits[325]]);
+    let inside = r.git(&["notes", "--ref", "ledger", "show", &commits[5]]);
+    assert_eq!(inside.lines().count(), 2, "{inside}");
+    let fresh = r.git(&["notes", "--ref", "ledger", "show", &commits[325]]);
+    assert!(fresh.contains("completed_pending_verification"));
+    assert_eq!(
+        r.git(&["notes", "--ref", "ledger", "list"]).lines().count(),
+        322
+    );
+    assert!(has_fanout(&r));
+    assert_eq!(r.status_of("S01"), "completed_pending_verification");
+    r.git(&["fsck", "--no-progress"]);
+}
+
+#[test]
+fn the_tool_fans_out_a_large_flat_tree_itself() {
+    let r = Repo::new();
+    let commits = many_commits(&r, 300);
+    r.ledger_ok(&["add", "S01", "One"]);
+    for c in &commits {
+        r.ledger_ok(&["-q", "mark", "S01", "wip", "--commit", c]);
+    }
+    assert!(
+        has_fanout(&r),
+        "more than 256 notes in one level are fanned out"
+    );
+    assert_eq!(
+        r.git(&["notes", "--ref", "ledger", "list"]).lines().count(),
+        300,
+        "HEAD holds two events"
+    );
+    for c in [&commits[0], &commits[150], &commits[299]] {
+        let note = r.git(&["notes", "--ref", "ledger", "show", c]);
+        assert!(
+            note.contains("in_progress"),
+            "git reads the fanned-out note on {c}"
+        );
+    }
+    assert_eq!(r.ledger_json(&["log"]).as_array().unwrap().len(), 301);
+}
