@@ -351,3 +351,27 @@ fn the_tool_fans_out_a_large_flat_tree_itself() {
     }
     assert_eq!(r.ledger_json(&["log"]).as_array().unwrap().len(), 301);
 }
+
+#[test]
+fn the_caches_follow_plain_git_edits_and_survive_damage() {
+    let r = Repo::new();
+    r.ledger_ok(&["add", "S01", "One"]);
+    r.write("a.txt", "a\n");
+    let second = r.commit_all("second");
+    r.ledger_ok(&["mark", "S01", "wip"]);
+    assert_eq!(r.ledger_json(&["log"]).as_array().unwrap().len(), 2);
+    // Plain git removes a note: the tool no longer sees its event.
+    r.git(&["notes", "--ref", "ledger", "remove", &second]);
+    assert_eq!(r.ledger_json(&["log"]).as_array().unwrap().len(), 1);
+    assert_eq!(r.status_of("S01"), "not_started");
+    // Damaged or foreign cache files are ignored and rebuilt.
+    let dir = r.path().join(".git/git-ledger");
+    for f in std::fs::read_dir(&dir).unwrap() {
+        std::fs::write(f.unwrap().path(), "garbage\n12 34\n").unwrap();
+    }
+    r.ledger_ok(&["mark", "S01", "done"]);
+    assert_eq!(r.status_of("S01"), "completed_pending_verification");
+    assert_eq!(r.ledger_json(&["log"]).as_array().unwrap().len(), 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(r.ledger_json(&["log"]).as_array().unwrap().len(), 2);
+}

@@ -2,6 +2,7 @@
 //! to with compare-and-swap so that concurrent writers never lose an event.
 
 pub mod cache;
+pub mod events_cache;
 pub mod notes;
 
 use crate::git::repo::{NOTES_REF, identity};
@@ -84,8 +85,8 @@ pub fn read_all(repo: &Repository) -> Result<(Vec<Located>, Vec<SkippedLine>)> {
 }
 
 fn read_all_at(repo: &Repository, tip: Oid) -> Result<(Vec<Located>, Vec<SkippedLine>)> {
-    let (mut events, skipped) =
-        notes::read_events(repo, tip).context("cannot read refs/notes/ledger")?;
+    let texts = events_cache::note_texts(repo, tip).context("cannot read refs/notes/ledger")?;
+    let (mut events, skipped) = notes::parse_notes(&texts.notes);
     let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, l) in events.iter().enumerate() {
         by_id.entry(l.event.id.as_str()).or_default().push(i);

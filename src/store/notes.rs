@@ -57,22 +57,18 @@ fn is_object_id(s: &str) -> bool {
     (s.len() == 40 || s.len() == 64) && is_hex(s)
 }
 
-/// Reads every event of the ledger at `tip`; lines that are not events are
+/// Parses every note's text into events; lines that are not events are
 /// reported, never dropped from the notes.
-pub fn read_events(
-    repo: &Repository,
-    tip: Oid,
-) -> Result<(Vec<Located>, Vec<SkippedLine>), git2::Error> {
-    let tree = repo.find_commit(tip)?.tree()?;
+pub fn parse_notes<'a>(
+    notes: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> (Vec<Located>, Vec<SkippedLine>) {
     let mut events = Vec::new();
     let mut skipped = Vec::new();
-    for (commit, blob) in list_notes(repo, &tree)? {
-        let blob = repo.find_blob(blob)?;
-        let text = String::from_utf8_lossy(blob.content());
+    for (commit, text) in notes {
         for (n, line) in text.lines().enumerate() {
             match Event::parse_line(line) {
                 Ok(event) => events.push(Located {
-                    commit: commit.to_ascii_lowercase(),
+                    commit: commit.clone(),
                     event,
                 }),
                 Err(Skip::Blank) => {}
@@ -84,7 +80,7 @@ pub fn read_events(
             }
         }
     }
-    Ok((events, skipped))
+    (events, skipped)
 }
 
 /// The note text on one commit in the ledger at `tip` (both forms, joined).
