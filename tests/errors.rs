@@ -144,3 +144,31 @@ fn usage_errors_exit_2_and_help_exits_0() {
     assert_eq!(dir.code, 2);
     assert!(dir.stderr.contains("no such directory"), "{}", dir.stderr);
 }
+
+#[test]
+fn repositories_libgit2_cannot_open_are_named_clearly() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let home = tempfile::TempDir::new().unwrap();
+    let run = |args: &[&str]| {
+        let mut c = std::process::Command::new("git");
+        c.args(args).current_dir(dir.path());
+        common::isolate(&mut c, home.path());
+        c.output().unwrap()
+    };
+    if !run(&["init", "-q", "--ref-format=reftable", "rt"])
+        .status
+        .success()
+    {
+        return; // this git predates reftable: nothing to check
+    }
+    let mut c = std::process::Command::new(common::BIN);
+    c.arg("status").current_dir(dir.path().join("rt"));
+    common::isolate(&mut c, home.path());
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot read this repository") && err.contains("git refs migrate"),
+        "{err}"
+    );
+}

@@ -27,10 +27,19 @@ pub fn open(dir: Option<&Path>) -> Result<Repository> {
             "not a git repository (or any of the parent directories)",
             "run git ledger inside a repository, or pass -C <path>; `git init` makes one",
         ),
-        _ if e.message().contains("extension") || e.message().contains("reftable") => user_hint(
-            format!("git-ledger cannot read this repository: {}", e.message()),
-            "repositories using reftable or other newer extensions are not supported yet (git ledger doctor explains)",
-        ),
+        _ if e.message().contains("extension")
+            || e.message().contains("reftable")
+            || e.message().contains("object format") =>
+        {
+            let hint = if e.message().contains("object format") {
+                "SHA-256 repositories are not supported yet; git-ledger needs SHA-1 object ids"
+            } else if e.message().contains("refstorage") || e.message().contains("reftable") {
+                "reftable is not supported yet: `git refs migrate --ref-format=files` converts the repository"
+            } else {
+                "the repository uses a git extension libgit2 cannot read; a fresh `git clone` of it may not"
+            };
+            user_hint(format!("git-ledger cannot read this repository: {}", e.message()), hint)
+        }
         _ => user(format!("cannot open the repository: {}", e.message())),
     })
 }
