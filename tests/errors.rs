@@ -168,7 +168,7 @@ fn repositories_libgit2_cannot_open_are_named_clearly() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("cannot read this repository") && err.contains("git refs migrate"),
+        err.contains("cannot read this repository") && err.contains("--ref-format=files"),
         "{err}"
     );
 }

@@ -34,7 +34,7 @@ pub fn open(dir: Option<&Path>) -> Result<Repository> {
             let hint = if e.message().contains("object format") {
                 "SHA-256 repositories are not supported yet; git-ledger needs SHA-1 object ids"
             } else if e.message().contains("refstorage") || e.message().contains("reftable") {
-                "reftable is not supported yet: `git refs migrate --ref-format=files` converts the repository"
+                "reftable is not supported yet: `git clone --ref-format=files` of it gives a clone git-ledger reads"
             } else {
                 "the repository uses a git extension libgit2 cannot read; a fresh `git clone` of it may not"
             };
