@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds git-ledger in release mode and installs it on PATH, so that git
 # runs it as `git ledger`. PREFIX (default ~/.local) chooses where:
-# $PREFIX/bin/git-ledger. Safe to run again: it replaces the files it installed.
+# $PREFIX/bin/git-ledger, with man pages in $PREFIX/share/man and shell
+# completions under $PREFIX/share. Safe to run again: it replaces the files it installed.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -23,6 +24,21 @@ bin_dir="$prefix/bin"
 mkdir -p "$bin_dir"
 install -m 0755 "$here/target/release/git-ledger" "$bin_dir/git-ledger"
 echo "installed $bin_dir/git-ledger"
+
+# Man pages: `git ledger --help` opens `man git-ledger`.
+man_dir="$prefix/share/man/man1"
+"$bin_dir/git-ledger" -q manpages "$man_dir"
+echo "installed man pages in $man_dir"
+
+# Completions, where each shell looks for them under PREFIX.
+bash_dir="$prefix/share/bash-completion/completions"
+zsh_dir="$prefix/share/zsh/site-functions"
+fish_dir="$prefix/share/fish/vendor_completions.d"
+mkdir -p "$bash_dir" "$zsh_dir" "$fish_dir"
+"$bin_dir/git-ledger" completions bash > "$bash_dir/git-ledger"
+"$bin_dir/git-ledger" completions zsh > "$zsh_dir/_git-ledger"
+"$bin_dir/git-ledger" completions fish > "$fish_dir/git-ledger.fish"
+echo "installed completions for bash, zsh and fish under $prefix/share"
 
 case ":$PATH:" in
     *":$bin_dir:"*) ;;

@@ -1,6 +1,7 @@
 //! Argument parsing and dispatch; one file per subcommand.
 
 mod define;
+mod docs;
 mod init;
 mod log;
 mod mark;
@@ -68,6 +69,11 @@ pub enum Command {
     Owners(owners::OwnersArgs),
     /// What to do next: fix drift, re-verify, continue, start
     Next,
+    /// Print a shell completion script
+    Completions(docs::CompletionsArgs),
+    /// Write man pages into a directory (used by install.sh)
+    #[command(hide = true)]
+    Manpages(docs::ManpagesArgs),
 }
 
 /// What every command gets: global options and lazily opened state.
@@ -127,6 +133,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Log(a) => log::run(&ctx, a),
         Command::Owners(a) => owners::run(&ctx, a),
         Command::Next => next::run(&ctx),
+        Command::Completions(a) => docs::completions(a),
+        Command::Manpages(a) => docs::manpages(a),
     }
 }
 
