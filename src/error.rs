@@ -39,6 +39,5 @@ pub fn user_hint(message: impl Into<String>, hint: impl Into<String>) -> anyhow:
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Ok,
-    #[allow(dead_code)] // produced by `check` and hooks
     Refused,
 }

@@ -439,3 +439,42 @@ fn quiet_and_color_options() {
         .unwrap();
     assert!(String::from_utf8_lossy(&r2.stdout).contains("S04"));
 }
+
+#[test]
+fn doctor_reports_set_up_problems_with_their_fix() {
+    let r = Repo::new();
+    let before = r.ledger(&["doctor"]);
+    assert_eq!(
+        before.code, 1,
+        "rewriteRef missing is a problem: {}",
+        before.stdout
+    );
+    assert!(
+        before.stdout.contains("fix: git ledger init"),
+        "{}",
+        before.stdout
+    );
+    r.ledger_ok(&["init"]);
+    r.ledger_ok(&["add", "S01", "One"]);
+    let json = r.ledger_json(&["doctor"]);
+    assert_eq!(json["ok"], true, "{json}");
+    assert!(
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["level"] == "ok"),
+        "{json}"
+    );
+    r.git(&["config", "notes.rewrite.amend", "false"]);
+    let after = r.ledger(&["--json", "doctor"]);
+    assert_eq!(after.code, 1);
+    let v = after.json();
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "notes.rewrite.amend")
+        .unwrap();
+    assert_eq!(f["fix"], "git config --unset notes.rewrite.amend");
+}

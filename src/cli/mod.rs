@@ -2,6 +2,7 @@
 
 mod define;
 mod docs;
+mod doctor;
 mod init;
 mod log;
 mod mark;
@@ -69,6 +70,8 @@ pub enum Command {
     Owners(owners::OwnersArgs),
     /// What to do next: fix drift, re-verify, continue, start
     Next,
+    /// Check this clone's set-up and the ledger's health
+    Doctor,
     /// Print a shell completion script
     Completions(docs::CompletionsArgs),
     /// Write man pages into a directory (used by install.sh)
@@ -133,6 +136,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Log(a) => log::run(&ctx, a),
         Command::Owners(a) => owners::run(&ctx, a),
         Command::Next => next::run(&ctx),
+        Command::Doctor => doctor::run(&ctx),
         Command::Completions(a) => docs::completions(a),
         Command::Manpages(a) => docs::manpages(a),
     }

@@ -99,10 +99,15 @@ pub fn config_str(repo: &Repository, key: &str) -> Option<String> {
 
 #[allow(dead_code)] // read by ledger.strict and ledger.requireEvidence
 pub fn config_bool(repo: &Repository, key: &str) -> Result<bool> {
+    config_bool_or(repo, key, false)
+}
+
+/// A boolean setting, `default` when unset; an unreadable value is bad input.
+pub fn config_bool_or(repo: &Repository, key: &str, default: bool) -> Result<bool> {
     let cfg = repo.config()?;
     match cfg.get_bool(key) {
         Ok(b) => Ok(b),
-        Err(e) if e.code() == ErrorCode::NotFound => Ok(false),
+        Err(e) if e.code() == ErrorCode::NotFound => Ok(default),
         Err(_) => Err(user_hint(
             format!("config {key} is not a boolean"),
             format!("set it with: git config {key} true (or false)"),

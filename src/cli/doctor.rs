@@ -1,0 +1,211 @@
+//! `git ledger doctor`: checks this clone's set-up and the ledger's health,
+//! and says how to fix each problem.
+
+use super::Ctx;
+use crate::error::Outcome;
+use crate::git::repo::{self, NOTES_REF};
+use crate::output;
+use crate::store;
+use anyhow::Result;
+use git2::Repository;
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub struct Finding {
+    /// `ok`, `warn` or `problem`
+    pub level: &'static str,
+    pub check: &'static str,
+    pub detail: String,
+    /// What to run or change; empty when nothing is needed.
+    pub fix: String,
+}
+
+fn ok(check: &'static str, detail: impl Into<String>) -> Finding {
+    Finding {
+        level: "ok",
+        check,
+        detail: detail.into(),
+        fix: String::new(),
+    }
+}
+
+fn problem(check: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Finding {
+    Finding {
+        level: "problem",
+        check,
+        detail: detail.into(),
+        fix: fix.into(),
+    }
+}
+
+fn warn(check: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Finding {
+    Finding {
+        level: "warn",
+        check,
+        detail: detail.into(),
+        fix: fix.into(),
+    }
+}
+
+pub fn run(ctx: &Ctx) -> Result<Outcome> {
+    let repo = ctx.repo()?;
+    let mut findings = Vec::new();
+    findings.push(repository(&repo));
+    findings.extend(notes_config(&repo)?);
+    findings.push(ledger(&repo));
+    let failed = findings.iter().any(|f| f.level == "problem");
+    if ctx.json {
+        output::emit(&output::json(
+            &serde_json::json!({ "ok": !failed, "findings": findings }),
+        ));
+    } else {
+        let p = ctx.paint(&repo);
+        let mut out = String::new();
+        for f in &findings {
+            let tag = match f.level {
+                "ok" => p.status(crate::ledger::Status::Verified, "ok     "),
+                "warn" => p.status(
+                    crate::ledger::Status::CompletedPendingVerification,
+                    "warn   ",
+                ),
+                _ => p.red("problem"),
+            };
+            out.push_str(&format!("{tag}  {}: {}\n", f.check, f.detail));
+            if !f.fix.is_empty() {
+                out.push_str(&format!("         fix: {}\n", f.fix));
+            }
+        }
+        output::emit(&out);
+    }
+    Ok(if failed {
+        Outcome::Refused
+    } else {
+        Outcome::Ok
+    })
+}
+
+fn repository(repo: &Repository) -> Finding {
+    if repo.head().ok().and_then(|h| h.target()).is_none() {
+        return problem("repository", "no commit yet", "make a first commit");
+    }
+    if repo.is_shallow() {
+        return warn(
+            "repository",
+            "shallow clone: notes on commits outside the history are kept but their commits cannot be shown",
+            "git fetch --unshallow, where the history matters",
+        );
+    }
+    let kind = if repo.is_bare() {
+        "bare repository"
+    } else {
+        "work tree"
+    };
+    ok("repository", format!("{kind} at {}", repo.path().display()))
+}
+
+fn values(repo: &Repository, key: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(cfg) = repo.config()
+        && let Ok(entries) = cfg.multivar(key, None)
+    {
+        let _ = entries.for_each(|e| {
+            if let Ok(v) = e.value() {
+                out.push(v.to_string());
+            }
+        });
+    }
+    out
+}
+
+fn notes_config(repo: &Repository) -> Result<Vec<Finding>> {
+    let mut f = Vec::new();
+    let display = values(repo, "notes.displayRef");
+    let rewrite = values(repo, "notes.rewriteRef");
+    let has = |vals: &[String]| vals.iter().any(|v| v == NOTES_REF || v == "refs/notes/*");
+    f.push(if has(&display) {
+        ok("notes.displayRef", "git log shows ledger notes")
+    } else {
+        warn(
+            "notes.displayRef",
+            "plain git log does not show ledger notes",
+            "git ledger init",
+        )
+    });
+    f.push(if has(&rewrite) {
+        ok("notes.rewriteRef", "amend and rebase carry ledger notes")
+    } else {
+        problem(
+            "notes.rewriteRef",
+            "amend and rebase leave ledger notes on the old commits",
+            "git ledger init",
+        )
+    });
+    for key in ["notes.rewrite.amend", "notes.rewrite.rebase"] {
+        if repo::config_bool_or(repo, key, true)? {
+            continue;
+        }
+        f.push(problem(
+            key,
+            "set to false: rewritten commits lose their ledger notes",
+            format!("git config --unset {key}"),
+        ));
+    }
+    let strategy = repo::config_str(repo, "notes.ledger.mergeStrategy");
+    f.push(if strategy.as_deref() == Some("cat_sort_uniq") {
+        ok(
+            "notes.ledger.mergeStrategy",
+            "cat_sort_uniq: git notes merge keeps every line",
+        )
+    } else {
+        warn(
+            "notes.ledger.mergeStrategy",
+            format!(
+                "{}: a plain git notes merge may drop lines",
+                strategy.as_deref().unwrap_or("unset")
+            ),
+            "git ledger init",
+        )
+    });
+    Ok(f)
+}
+
+fn ledger(repo: &Repository) -> Finding {
+    match store::load(repo) {
+        Err(e) => problem(
+            "ledger",
+            format!("cannot read {NOTES_REF}: {e:#}"),
+            "git fsck; then git ledger doctor again",
+        ),
+        Ok(l) if l.tip.is_none() => ok(
+            "ledger",
+            "empty: no events yet (git ledger add defines a step)",
+        ),
+        Ok(l) => {
+            let steps = l.state.active_steps().len();
+            let undefined = l.state.steps.iter().filter(|s| s.defined.is_none()).count();
+            let mut detail = format!("{} events, {steps} active steps", l.state.events);
+            if l.skipped > 0 {
+                detail.push_str(&format!(
+                    "; {} line(s) are not events this version reads (first: {}), kept untouched",
+                    l.skipped,
+                    l.first_skipped.as_deref().unwrap_or("?")
+                ));
+            }
+            if undefined > 0 {
+                return warn(
+                    "ledger",
+                    format!("{detail}; {undefined} step id(s) have events but no definition"),
+                    "git ledger log shows them; git ledger add defines them",
+                );
+            }
+            if l.skipped > 0 {
+                return warn(
+                    "ledger",
+                    detail,
+                    "a newer git-ledger may read them; nothing to do otherwise",
+                );
+            }
+            ok("ledger", detail)
+        }
+    }
+}
