@@ -8,6 +8,8 @@ mod next;
 mod owners;
 mod show;
 mod status;
+mod trust;
+mod verify;
 mod view;
 
 use crate::error::{Outcome, user_hint};
@@ -68,6 +70,10 @@ pub enum Command {
     Owners(owners::OwnersArgs),
     /// What to do next: fix drift, re-verify, continue, start
     Next,
+    /// Run steps' checks in a clean checkout; record evidence and status
+    Verify(verify::VerifyArgs),
+    /// Show steps' check commands and allow this clone to run them
+    Trust(trust::TrustArgs),
 }
 
 /// What every command gets: global options and lazily opened state.
@@ -127,6 +133,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Log(a) => log::run(&ctx, a),
         Command::Owners(a) => owners::run(&ctx, a),
         Command::Next => next::run(&ctx),
+        Command::Verify(a) => verify::run(&ctx, a),
+        Command::Trust(a) => trust::run(&ctx, a),
     }
 }
 
