@@ -347,7 +347,7 @@ fn record(
     let at = time::now_rfc3339();
     let base = verify::base_event(&step.id, at.clone(), who.by.to_string(), who.run.clone());
     let evidence = verify::evidence_event(base, &subject, runs, who.red);
-    let evidence_id = evidence.content_id();
+    let mut evidence_id = String::new();
     let passed = runs.iter().all(CheckRun::passed);
     let msg = verify::summary(runs, who.red);
     let mut before = step.status;
@@ -361,11 +361,14 @@ fn record(
         |state| {
             let current = state.step(&step.id);
             before = current.map_or(Status::NotStarted, |s| s.status);
-            let mut drafts = vec![Draft::with_fixed_id(
-                commit,
-                evidence.clone(),
-                evidence_id.clone(),
-            )];
+            // The id is fixed here so that the status can name it; `prev`
+            // keeps two identical runs in one second two events.
+            let mut ev = evidence.clone();
+            if let Some(head) = current.map(|s| &s.head).filter(|h| !h.is_empty()) {
+                ev.set("prev", head.clone());
+            }
+            evidence_id = ev.content_id();
+            let mut drafts = vec![Draft::with_fixed_id(commit, ev, evidence_id.clone())];
             if let Some(next) = next_status(before, passed, dirty) {
                 let mut e = Event::draft(
                     &step.id,
