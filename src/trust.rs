@@ -31,6 +31,21 @@ pub fn command_hash(cmd: &str) -> String {
         .collect()
 }
 
+/// A command as it is shown to the person deciding whether to trust it:
+/// control characters (a carriage return or an escape sequence could paint
+/// a harmless line over a harmful one) are written out as escapes.
+pub fn shown(cmd: &str) -> String {
+    cmd.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// The set of trusted command hashes.
 pub struct Trust {
     hashes: HashSet<String>,
@@ -108,6 +123,12 @@ pub fn allow_typed_here(repo: &Repository, cmds: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shown_escapes_control_characters() {
+        assert_eq!(shown("rm -rf x\r\x1b[2Kmake"), "rm -rf x\\r\\u{1b}[2Kmake");
+        assert_eq!(shown("make test"), "make test");
+    }
 
     #[test]
     fn hash_is_sha256_of_exact_text() {

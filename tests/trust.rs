@@ -224,3 +224,38 @@ fn trust_refuses_unknown_steps_and_trusts_nothing() {
     assert!(r.stderr.contains("unknown step 'S99'"), "{}", r.stderr);
     assert_eq!(t.a.ledger(&["verify", "S04"]).code, 2);
 }
+
+#[test]
+fn a_hand_written_command_cannot_hide_behind_control_characters() {
+    let t = team();
+    let proof = t.mark_path("hidden");
+    // Anyone who can push notes can write any line: here a command whose
+    // carriage return and escape sequence would paint "make test" over it.
+    let cmd = format!("touch '{}' #\u{1b}[2K\rmake test", proof.display());
+    let line = serde_json::json!({
+        "v": 1, "id": "0123456789abcdef0123456789abcdef", "seq": 99,
+        "at": "2026-01-02T00:00:00Z", "by": "Mallory <m@example.com>",
+        "step": "S04", "kind": "define", "source": "cli", "checks": [cmd],
+    })
+    .to_string();
+    let head = t.b.head();
+    t.b.git(&["notes", "--ref", "ledger", "append", "-m", &line, &head]);
+    t.b.git(&["push", "-q", "origin", "refs/notes/ledger"]);
+    t.a_merges();
+
+    let r = t.a.ledger(&["verify", "S04"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        !r.stderr.contains('\r') && !r.stderr.contains('\u{1b}'),
+        "{:?}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("#\\u{1b}[2K\\rmake test"), "{}", r.stderr);
+    let r = t.a.ledger_ok(&["--color", "never", "trust", "S04"]);
+    assert!(
+        !r.stdout.contains('\r') && r.stdout.contains("\\rmake test"),
+        "{:?}",
+        r.stdout
+    );
+    assert!(!exists(&proof));
+}

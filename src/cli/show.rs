@@ -114,7 +114,11 @@ pub fn run(ctx: &Ctx, a: ShowArgs) -> Result<Outcome> {
         .iter()
         .map(|c| {
             if untrusted.contains(&c) {
-                format!("{c}  {}", p.red("(not trusted here)"))
+                format!(
+                    "{}  {}",
+                    crate::trust::shown(c),
+                    p.red("(not trusted here)")
+                )
             } else {
                 c.clone()
             }

@@ -73,7 +73,7 @@ pub fn run(ctx: &Ctx, a: TrustArgs) -> Result<Outcome> {
                 } else {
                     "trusted now".to_string()
                 };
-                vec![format!("  {state}"), c.clone()]
+                vec![format!("  {state}"), trust::shown(c)]
             })
             .collect();
         out.push_str(&output::table(&rows));

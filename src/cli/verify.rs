@@ -109,12 +109,17 @@ pub fn run(ctx: &Ctx, a: VerifyArgs) -> Result<Outcome> {
     let run = run_id(a.run.clone());
     let red = Redactor::for_repo(&repo);
     interrupt::install();
+    let mut progress = Progress::new();
     let checkout = if a.in_place {
         None
     } else {
-        Some(Checkout::create(&repo, commit_id)?)
+        match Checkout::create(&repo, commit_id) {
+            Ok(c) => Some(c),
+            // Ctrl-C reached git too, and it stopped half-way.
+            Err(_) if interrupt::requested() => interrupted(&mut progress, None, None),
+            Err(e) => return Err(e),
+        }
     };
-    let mut progress = Progress::new();
     if interrupt::requested() {
         interrupted(&mut progress, checkout, None);
     }
@@ -146,7 +151,7 @@ pub fn run(ctx: &Ctx, a: VerifyArgs) -> Result<Outcome> {
                 "verifying {} [{}/{total}] {}",
                 step.id,
                 k + 1,
-                shorten(&red.apply(cmd), 60)
+                shorten(&crate::trust::shown(&red.apply(cmd)), 60)
             );
             let spec = Spec {
                 cmd,
@@ -256,7 +261,7 @@ fn refuse_untrusted(repo: &Repository, steps: &[StepState]) -> Result<()> {
     let mut count = 0;
     for s in steps {
         for cmd in s.def.checks.iter().filter(|c| !trust.trusts(c)) {
-            listed.push_str(&format!("  {}  {cmd}\n", s.id));
+            listed.push_str(&format!("  {}  {}\n", s.id, crate::trust::shown(cmd)));
             count += 1;
             if !ids.contains(&s.id.as_str()) {
                 ids.push(&s.id);
