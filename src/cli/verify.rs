@@ -440,12 +440,20 @@ fn step_text(p: &output::Paint, step: &StepState, r: &Recorded) -> String {
                 .str_field("status")
                 .and_then(Status::parse)
                 .unwrap_or(r.before);
-            let mut s = format!(
-                "  status: {} → {} at {}",
-                r.before,
-                p.status(after, after.as_str()),
-                short(&l.commit)
-            );
+            let mut s = if after == r.before {
+                format!(
+                    "  status: {} again at {}",
+                    p.status(after, after.as_str()),
+                    short(&l.commit)
+                )
+            } else {
+                format!(
+                    "  status: {} → {} at {}",
+                    r.before,
+                    p.status(after, after.as_str()),
+                    short(&l.commit)
+                )
+            };
             if let Some(files) = l.event.list_field("files") {
                 s.push_str(&format!(" (changed since verified: {})", files.join(", ")));
             }

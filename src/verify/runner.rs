@@ -132,6 +132,7 @@ pub fn run(
     }
 
     let mut timed_out = false;
+    let mut poll = Duration::from_millis(1);
     let status: ExitStatus = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
@@ -153,7 +154,9 @@ pub fn run(
             break stop(&mut child, pgid);
         }
         tick(started.elapsed());
-        std::thread::sleep(Duration::from_millis(20));
+        // Short checks are seen at once; long ones are polled every 20 ms.
+        std::thread::sleep(poll);
+        poll = (poll * 2).min(Duration::from_millis(20));
     };
     let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     // Whatever the check left running in the background would hold the pipe
