@@ -23,6 +23,7 @@ use anyhow::Result;
 use clap::Args;
 use git2::{Oid, Repository, Tree};
 use serde_json::{Value, json};
+use std::io::IsTerminal;
 use std::time::Duration;
 
 /// Each check's limit when neither --timeout nor ledger.checkTimeout says.
@@ -79,31 +80,19 @@ pub fn run(ctx: &Ctx, a: VerifyArgs) -> Result<Outcome> {
                 "commit": commit_id.to_string(), "result": "pass", "steps": [], "skipped": skipped,
             })));
         } else {
-            output::say("nothing to verify: no completed_pending_verification step has checks");
+            let which = if a.all {
+                "no step"
+            } else {
+                "no completed_pending_verification step"
+            };
+            output::say(&format!("nothing to verify: {which} has checks"));
         }
         return Ok(Outcome::Ok);
     }
     if !a.trust {
         refuse_untrusted(&repo, &steps)?;
     }
-    let dirty = if a.in_place {
-        if repo.workdir().is_none() {
-            return Err(user_hint(
-                "--in-place needs a work tree; this repository is bare",
-                "drop --in-place: git ledger verify checks out the commit into a temporary directory",
-            ));
-        }
-        let changed = work_tree_dirty(&repo)?;
-        if !changed.is_empty() {
-            output::warn(&format!(
-                "the work tree has uncommitted changes ({}): the evidence is recorded as dirty and changes no status; commit or stash them, or verify without --in-place",
-                examples(&changed)
-            ));
-        }
-        !changed.is_empty()
-    } else {
-        false
-    };
+    let dirty = a.in_place && work_tree_is_dirty(&repo)?;
 
     let by = identity(&repo)?;
     let run = run_id(a.run.clone());
@@ -130,6 +119,7 @@ pub fn run(ctx: &Ctx, a: VerifyArgs) -> Result<Outcome> {
     let p = ctx.paint(&repo);
     let mut reports = Vec::new();
     let mut text = String::new();
+    let stream = std::io::stdout().is_terminal();
     let mut any_fail = false;
     for (i, step) in steps.iter().enumerate() {
         if i > 0
@@ -137,35 +127,9 @@ pub fn run(ctx: &Ctx, a: VerifyArgs) -> Result<Outcome> {
         {
             c.restore()?;
         }
-        let env = vec![
-            ("GIT_LEDGER_STEP".to_string(), step.id.clone()),
-            ("GIT_LEDGER_COMMIT".to_string(), commit_id.to_string()),
-            // A check that commits in the temporary checkout must not
-            // trigger this repository's ledger hooks.
-            ("GIT_LEDGER_SKIP".to_string(), "1".to_string()),
-        ];
-        let mut runs: Vec<CheckRun> = Vec::new();
-        let total = step.def.checks.len();
-        for (k, cmd) in step.def.checks.iter().enumerate() {
-            let label = format!(
-                "verifying {} [{}/{total}] {}",
-                step.id,
-                k + 1,
-                shorten(&crate::trust::shown(&red.apply(cmd)), 60)
-            );
-            let spec = Spec {
-                cmd,
-                dir: &dir,
-                env: &env,
-                timeout,
-            };
-            match runner::run(&spec, &red, |elapsed| progress.running(&label, elapsed)) {
-                Ok(r) => runs.push(r),
-                Err(Stopped::Interrupted) => interrupted(&mut progress, checkout, Some(&step.id)),
-                Err(Stopped::Failed(e)) => return Err(e),
-            }
-            progress.clear();
-        }
+        let Some(runs) = run_checks(step, &dir, commit_id, timeout, &red, &mut progress)? else {
+            interrupted(&mut progress, checkout, Some(&step.id));
+        };
         let passed = runs.iter().all(CheckRun::passed);
         any_fail |= !passed;
         let recorded = record(
@@ -184,17 +148,16 @@ pub fn run(ctx: &Ctx, a: VerifyArgs) -> Result<Outcome> {
         )?;
         if ctx.json {
             reports.push(recorded.to_json(step));
+        } else if stream {
+            output::emit(&step_text(&p, step, &recorded));
         } else {
-            let block = step_text(&p, step, &recorded);
-            if steps.len() == 1 {
-                text.push_str(&block);
-            } else {
-                // Several steps: each is shown as soon as it is done.
-                output::emit(&block);
-            }
+            text.push_str(&step_text(&p, step, &recorded));
         }
     }
     drop(checkout);
+    // Written only now when stdout is a pipe: a reader that goes away
+    // early must not end the process before the checkout is removed.
+    output::emit(&text);
     if ctx.json {
         output::emit(&output::json(&json!({
             "commit": commit_id.to_string(),
@@ -204,14 +167,74 @@ pub fn run(ctx: &Ctx, a: VerifyArgs) -> Result<Outcome> {
             "steps": reports,
             "skipped": skipped,
         })));
-    } else {
-        output::emit(&text);
     }
     Ok(if any_fail {
         Outcome::Refused
     } else {
         Outcome::Ok
     })
+}
+
+/// For `--in-place`: whether the work tree has uncommitted changes (and a
+/// warning saying what that means), or an error in a bare repository.
+fn work_tree_is_dirty(repo: &Repository) -> Result<bool> {
+    if repo.workdir().is_none() {
+        return Err(user_hint(
+            "--in-place needs a work tree; this repository is bare",
+            "drop --in-place: git ledger verify checks out the commit into a temporary directory",
+        ));
+    }
+    let changed = work_tree_dirty(repo)?;
+    if !changed.is_empty() {
+        output::warn(&format!(
+            "the work tree has uncommitted changes ({}): the evidence is recorded as dirty and changes no status; commit or stash them, or verify without --in-place",
+            examples(&changed)
+        ));
+    }
+    Ok(!changed.is_empty())
+}
+
+/// Runs a step's checks one after the other, all of them; None when a
+/// signal interrupted one.
+fn run_checks(
+    step: &StepState,
+    dir: &std::path::Path,
+    commit: Oid,
+    timeout: Option<Duration>,
+    red: &Redactor,
+    progress: &mut Progress,
+) -> Result<Option<Vec<CheckRun>>> {
+    let env = vec![
+        ("GIT_LEDGER_STEP".to_string(), step.id.clone()),
+        ("GIT_LEDGER_COMMIT".to_string(), commit.to_string()),
+        // A check that commits in the temporary checkout must not
+        // trigger this repository's ledger hooks.
+        ("GIT_LEDGER_SKIP".to_string(), "1".to_string()),
+    ];
+    let mut runs = Vec::new();
+    let total = step.def.checks.len();
+    for (k, cmd) in step.def.checks.iter().enumerate() {
+        let label = format!(
+            "verifying {} [{}/{total}] {}",
+            step.id,
+            k + 1,
+            shorten(&crate::trust::shown(&red.apply(cmd)), 60)
+        );
+        let spec = Spec {
+            cmd,
+            dir,
+            env: &env,
+            timeout,
+        };
+        let result = runner::run(&spec, red, |elapsed| progress.running(&label, elapsed));
+        progress.clear();
+        match result {
+            Ok(r) => runs.push(r),
+            Err(Stopped::Interrupted) => return Ok(None),
+            Err(Stopped::Failed(e)) => return Err(e),
+        }
+    }
+    Ok(Some(runs))
 }
 
 /// The steps to verify, in the order named then definition order, and the

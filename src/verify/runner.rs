@@ -114,9 +114,12 @@ pub fn run(
     }
     command.envs(spec.env.iter().map(|(k, v)| (k, v)));
     let started = Instant::now();
-    let mut child = command
-        .spawn()
-        .with_context(|| format!("cannot start sh to run '{}'", spec.cmd))?;
+    let mut child = command.spawn().map_err(|e| {
+        crate::error::user_hint(
+            format!("cannot start sh to run a check: {e}"),
+            "checks run with sh -c; make a POSIX sh available on PATH",
+        )
+    })?;
     // Our copies of the pipe's write end must go, or the reader never ends.
     drop(command);
     let pgid = child.id() as libc::pid_t;
