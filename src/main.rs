@@ -6,6 +6,8 @@ mod ledger;
 mod output;
 mod redact;
 mod store;
+mod trust;
+mod verify;
 
 use clap::Parser;
 use error::{Outcome, UserError};

@@ -11,6 +11,10 @@ pub fn set_quiet(q: bool) {
     QUIET.store(q, Ordering::Relaxed);
 }
 
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
 /// Writes to stdout; a closed pipe ends the program quietly with success.
 pub fn emit(text: &str) {
     let mut out = std::io::stdout().lock();

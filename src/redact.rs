@@ -23,9 +23,16 @@ const SHAPES: &[&str] = &[
     r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}",
 ];
 
+/// `NAME=value` / `NAME: value` where NAME is an upper-case variable name
+/// that says it holds a secret (as `env`, `printenv` or `set -x` print
+/// them): the value is masked, the name kept. This catches secrets the
+/// check's own environment held but git-ledger's did not.
+const ASSIGNMENT: &str = r"\b([A-Z][A-Z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)[A-Z0-9_]*\s*[=:]\s*)([^\s\x22\x27]{4,}|\x22[^\x22\n]{4,}\x22|\x27[^\x27\n]{4,}\x27)";
+
 pub struct Redactor {
     literals: Vec<String>,
     patterns: Vec<Regex>,
+    assignment: Option<Regex>,
 }
 
 impl Redactor {
@@ -66,7 +73,11 @@ impl Redactor {
         // Longest first, so a secret containing another is masked whole.
         literals.sort_by_key(|v| std::cmp::Reverse(v.len()));
         literals.dedup();
-        Redactor { literals, patterns }
+        Redactor {
+            literals,
+            patterns,
+            assignment: Regex::new(ASSIGNMENT).ok(),
+        }
     }
 
     pub fn apply(&self, text: &str) -> String {
@@ -80,6 +91,13 @@ impl Redactor {
             if re.is_match(&out) {
                 out = re.replace_all(&out, MASK).into_owned();
             }
+        }
+        if let Some(re) = &self.assignment
+            && re.is_match(&out)
+        {
+            out = re
+                .replace_all(&out, |c: &regex::Captures<'_>| format!("{}{MASK}", &c[1]))
+                .into_owned();
         }
         out
     }
@@ -135,6 +153,21 @@ mod tests {
             red.apply("tail of key\nxyz\n-----END PRIVATE KEY-----\nrest"),
             "[REDACTED]\nrest"
         );
+    }
+
+    #[test]
+    fn masks_values_of_secret_named_variables() {
+        let red = r(&[]);
+        assert_eq!(
+            red.apply("API_TOKEN=tok-123456 DB_PASSWORD: \"two words\" ok"),
+            "API_TOKEN=[REDACTED] DB_PASSWORD: [REDACTED] ok"
+        );
+        // Short or ordinary values and lower-case words stay.
+        assert_eq!(
+            red.apply("MAX_KEY=1 max_tokens=4096"),
+            "MAX_KEY=1 max_tokens=4096"
+        );
+        assert_eq!(red.apply("PATH=/usr/bin"), "PATH=/usr/bin");
     }
 
     #[test]

@@ -176,6 +176,7 @@ pub fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
         }
         Ok(vec![Draft::new(head, event.clone())])
     })?;
+    crate::trust::allow_typed_here(&repo, &a.fields.checks);
     report(
         ctx,
         &written,
@@ -233,6 +234,7 @@ pub fn edit(ctx: &Ctx, a: EditArgs) -> Result<Outcome> {
         }
         Ok(vec![Draft::new(head, event.clone())])
     })?;
+    crate::trust::allow_typed_here(&repo, &a.fields.checks);
     let what = if retired { "brought back" } else { "edited" };
     report(ctx, &written, format!("{what} {}", a.id));
     Ok(Outcome::Ok)

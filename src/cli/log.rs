@@ -153,19 +153,7 @@ pub fn what(e: &Event, first_define: bool) -> String {
             }
             s
         }
-        Kind::Evidence => {
-            let n = e
-                .fields
-                .get("checks")
-                .and_then(|c| c.as_array())
-                .map_or(0, Vec::len);
-            let result = e.str_field("result").unwrap_or("?");
-            if e.bool_field("manual") == Some(true) {
-                format!("evidence {result} (manual)")
-            } else {
-                format!("evidence {result} ({n} checks)")
-            }
-        }
+        Kind::Evidence => format!("evidence {}", super::show::evidence_verdict(e)),
         Kind::Ack => {
             let files = e.list_field("files").unwrap_or_default();
             if files.is_empty() {

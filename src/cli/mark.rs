@@ -4,7 +4,7 @@
 use super::{Ctx, find_step, run_id};
 use crate::error::{Outcome, user_hint};
 use crate::git::fingerprint::{fingerprint, owned_files};
-use crate::git::repo::{head_commit, identity, resolve_commit, short};
+use crate::git::repo::{config_bool, head_commit, identity, resolve_commit, short};
 use crate::ledger::{Event, Kind, Status, time};
 use crate::redact::Redactor;
 use crate::store::{self, Draft};
@@ -71,6 +71,9 @@ pub fn run(ctx: &Ctx, a: MarkArgs) -> Result<Outcome> {
         event.set("tree", tree.id().to_string());
     } else if status == Status::Verified {
         fp_note = ", unscoped (no owns: it cannot drift)".into();
+    }
+    if status == Status::Verified && config_bool(&repo, "ledger.requireEvidence")? {
+        crate::verify::require_evidence(step, event.str_field("fingerprint"))?;
     }
     let manual = a.evidence.as_ref().map(|text| {
         let mut e = Event::draft(&a.id, Kind::Evidence, at.clone(), by.clone(), "cli")

@@ -10,6 +10,8 @@ mod next;
 mod owners;
 mod show;
 mod status;
+mod trust;
+mod verify;
 mod view;
 
 use crate::error::{Outcome, user_hint};
@@ -70,6 +72,10 @@ pub enum Command {
     Owners(owners::OwnersArgs),
     /// What to do next: fix drift, re-verify, continue, start
     Next,
+    /// Run steps' checks in a clean checkout; record evidence and status
+    Verify(verify::VerifyArgs),
+    /// Show steps' check commands and allow this clone to run them
+    Trust(trust::TrustArgs),
     /// Check this clone's set-up and the ledger's health
     Doctor,
     /// Print a shell completion script
@@ -136,6 +142,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Log(a) => log::run(&ctx, a),
         Command::Owners(a) => owners::run(&ctx, a),
         Command::Next => next::run(&ctx),
+        Command::Verify(a) => verify::run(&ctx, a),
+        Command::Trust(a) => trust::run(&ctx, a),
         Command::Doctor => doctor::run(&ctx),
         Command::Completions(a) => docs::completions(a),
         Command::Manpages(a) => docs::manpages(a),

@@ -7,6 +7,7 @@ use crate::git::repo::{head_commit, short};
 use crate::ledger::{Kind, Located, Status, time};
 use crate::output::{self, Paint};
 use crate::store;
+use crate::trust::Trust;
 use anyhow::Result;
 use clap::Args;
 use serde_json::{Value, json};
@@ -34,6 +35,14 @@ pub fn run(ctx: &Ctx, a: ShowArgs) -> Result<Outcome> {
         .collect();
     events.reverse();
     let last_evidence = events.iter().find(|l| l.event.kind == Kind::Evidence);
+    // An unreadable trust file only leaves the marks out of a read command.
+    let trust = Trust::load(&repo).ok();
+    let untrusted: Vec<&String> = step
+        .def
+        .checks
+        .iter()
+        .filter(|c| trust.as_ref().is_some_and(|t| !t.trusts(c)))
+        .collect();
 
     if ctx.json {
         let d = &step.def;
@@ -49,6 +58,12 @@ pub fn run(ctx: &Ctx, a: ShowArgs) -> Result<Outcome> {
         card["drifts"] = status_events(&events, Status::DriftDetected)
             .map(event_json)
             .collect();
+        card["evidence_history"] = events
+            .iter()
+            .filter(|l| l.event.kind == Kind::Evidence)
+            .map(event_json)
+            .collect();
+        card["untrusted_checks"] = untrusted.iter().map(|c| json!(c)).collect();
         card["events"] = events.iter().map(event_json).collect();
         output::emit(&output::json(&card));
         return Ok(Outcome::Ok);
@@ -95,7 +110,31 @@ pub fn run(ctx: &Ctx, a: ShowArgs) -> Result<Outcome> {
             ""
         },
     );
-    push_list(&mut rows, "checks", &d.checks, "(none)");
+    let checks: Vec<String> = d
+        .checks
+        .iter()
+        .map(|c| {
+            if untrusted.contains(&c) {
+                format!(
+                    "{}  {}",
+                    crate::trust::shown(c),
+                    p.red("(not trusted here)")
+                )
+            } else {
+                c.clone()
+            }
+        })
+        .collect();
+    push_list(&mut rows, "checks", &checks, "(none)");
+    if !untrusted.is_empty() {
+        rows.push(vec![
+            String::new(),
+            p.dim(&format!(
+                "read them, then allow them with: git ledger trust {}",
+                step.id
+            )),
+        ]);
+    }
     push_list(&mut rows, "refs", &d.refs, "");
     push_opt(&mut rows, "summary", d.summary.as_deref());
     push_list(&mut rows, "edge cases", &d.edge_cases, "");
@@ -119,6 +158,15 @@ pub fn run(ctx: &Ctx, a: ShowArgs) -> Result<Outcome> {
     };
     history("Verification history", Status::Verified, &mut out);
     history("Drift history", Status::DriftDetected, &mut out);
+    let runs: Vec<Vec<String>> = events
+        .iter()
+        .filter(|l| l.event.kind == Kind::Evidence)
+        .map(|l| evidence_row(&p, l))
+        .collect();
+    if !runs.is_empty() {
+        out.push_str(&format!("\n{}\n", p.bold("Evidence history")));
+        out.push_str(&output::table(&runs));
+    }
     output::emit(&out);
     Ok(Outcome::Ok)
 }
@@ -168,12 +216,69 @@ fn history_row(l: &Located) -> Vec<String> {
     ]
 }
 
+/// One row per evidence event: when, where, verdict, who, run, first failure.
+fn evidence_row(p: &Paint, l: &Located) -> Vec<String> {
+    let e = &l.event;
+    let verdict = evidence_verdict(e);
+    let verdict = if e.str_field("result") == Some("pass") {
+        p.status(Status::Verified, &verdict)
+    } else {
+        p.red(&verdict)
+    };
+    let failed = checks_of(e)
+        .into_iter()
+        .find(|c| !check_passed(c))
+        .and_then(|c| c.get("cmd").and_then(Value::as_str).map(str::to_string));
+    vec![
+        format!("  {}", time::date_part(&e.at)),
+        short(&l.commit).to_string(),
+        verdict,
+        e.by.clone(),
+        e.run.clone().unwrap_or_default(),
+        failed
+            .map(|c| format!("failed: {c}"))
+            .or_else(|| e.str_field("text").map(str::to_string))
+            .unwrap_or_default(),
+    ]
+}
+
+/// "pass 2/2", "fail 1/3", "pass (manual)", with ", dirty tree" or ", in place".
+pub fn evidence_verdict(e: &crate::ledger::Event) -> String {
+    let result = e.str_field("result").unwrap_or("?");
+    let checks = checks_of(e);
+    let mut s = if e.bool_field("manual") == Some(true) || checks.is_empty() {
+        format!("{result} (manual)")
+    } else {
+        let passed = checks.iter().filter(|c| check_passed(c)).count();
+        format!("{result} {passed}/{}", checks.len())
+    };
+    if e.bool_field("dirty") == Some(true) {
+        s.push_str(", dirty tree");
+    } else if e.bool_field("in_place") == Some(true) {
+        s.push_str(", in place");
+    }
+    s
+}
+
+fn checks_of(e: &crate::ledger::Event) -> Vec<Value> {
+    e.fields
+        .get("checks")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn check_passed(c: &Value) -> bool {
+    c.get("exit").and_then(Value::as_i64) == Some(0)
+        && c.get("timed_out").and_then(Value::as_bool) != Some(true)
+}
+
 /// Per check PASS/FAIL, duration and the tail of its output.
 pub fn evidence_block(p: &Paint, ev: &Located, now: i64) -> String {
     let e = &ev.event;
     let mut out = format!(
         "  {} at {} {}{}{}\n",
-        e.str_field("result").unwrap_or("?"),
+        evidence_verdict(e),
         short(&ev.commit),
         view::when(&e.at, now),
         e.run
@@ -181,7 +286,7 @@ pub fn evidence_block(p: &Paint, ev: &Located, now: i64) -> String {
             .map(|r| format!(", run {r}"))
             .unwrap_or_default(),
         if e.bool_field("dirty") == Some(true) {
-            ", dirty tree (cannot verify)"
+            " (a dirty tree cannot verify)"
         } else {
             ""
         },
@@ -189,16 +294,10 @@ pub fn evidence_block(p: &Paint, ev: &Located, now: i64) -> String {
     if let Some(text) = e.str_field("text") {
         out.push_str(&format!("  manual: {text}\n"));
     }
-    let checks = e
-        .fields
-        .get("checks")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    for c in checks {
+    for c in checks_of(e) {
         let exit = c.get("exit").and_then(Value::as_i64);
         let timed_out = c.get("timed_out").and_then(Value::as_bool) == Some(true);
-        let pass = exit == Some(0) && !timed_out;
+        let pass = check_passed(&c);
         let verdict = if pass {
             p.status(Status::Verified, "PASS")
         } else {
