@@ -478,3 +478,21 @@ fn doctor_reports_set_up_problems_with_their_fix() {
         .unwrap();
     assert_eq!(f["fix"], "git config --unset notes.rewrite.amend");
 }
+
+#[test]
+fn identical_marks_with_evidence_in_one_second_stay_separate_events() {
+    let r = Repo::new();
+    r.ledger_ok(&["add", "S01", "One"]);
+    for _ in 0..3 {
+        r.ledger_ok(&["mark", "S01", "done", "--evidence", "pytest: 42 passed"]);
+    }
+    let events = r.events();
+    assert_eq!(events.iter().filter(|e| e["kind"] == "evidence").count(), 3);
+    let status: Vec<_> = events.iter().filter(|e| e["kind"] == "status").collect();
+    assert_eq!(status.len(), 3);
+    let evidence_ids: std::collections::HashSet<_> = status
+        .iter()
+        .map(|e| e["evidence"].as_str().unwrap())
+        .collect();
+    assert_eq!(evidence_ids.len(), 3, "each status names its own evidence");
+}

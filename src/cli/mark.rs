@@ -97,10 +97,19 @@ pub fn run(ctx: &Ctx, a: MarkArgs) -> Result<Outcome> {
             let mut drafts = Vec::new();
             let mut status_event = event.clone();
             if let Some(m) = &manual {
-                // Its id is fixed now so that the status can name it.
+                // Its id is fixed now so that the status can name it; `prev`
+                // keeps two identical marks in one second two events.
+                let mut m = m.clone();
+                if let Some(head) = state
+                    .step(&a.id)
+                    .map(|s| s.head.clone())
+                    .filter(|h| !h.is_empty())
+                {
+                    m.set("prev", head);
+                }
                 let id = m.content_id();
                 status_event.set("evidence", id.clone());
-                drafts.push(Draft::with_fixed_id(commit_id, m.clone(), id));
+                drafts.push(Draft::with_fixed_id(commit_id, m, id));
             }
             drafts.push(Draft::new(commit_id, status_event));
             Ok(drafts)
