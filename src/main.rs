@@ -6,6 +6,7 @@ mod ledger;
 mod output;
 mod redact;
 mod store;
+mod sync;
 
 use clap::Parser;
 use error::{Outcome, UserError};

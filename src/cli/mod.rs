@@ -8,6 +8,7 @@ mod next;
 mod owners;
 mod show;
 mod status;
+mod sync;
 mod view;
 
 use crate::error::{Outcome, user_hint};
@@ -68,6 +69,8 @@ pub enum Command {
     Owners(owners::OwnersArgs),
     /// What to do next: fix drift, re-verify, continue, start
     Next,
+    /// Share the ledger with a remote: fetch, merge, push (never forced)
+    Sync(sync::SyncArgs),
 }
 
 /// What every command gets: global options and lazily opened state.
@@ -93,6 +96,7 @@ impl Ctx {
     /// The ledger at its tip, warning once per command about lines that are
     /// not events this version reads.
     pub fn load(&self, repo: &Repository) -> Result<Loaded> {
+        crate::sync::merge_fetched_or_warn(repo);
         let loaded = store::load(repo)?;
         self.warn_skipped(loaded.skipped, loaded.first_skipped.as_deref());
         Ok(loaded)
@@ -127,6 +131,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Log(a) => log::run(&ctx, a),
         Command::Owners(a) => owners::run(&ctx, a),
         Command::Next => next::run(&ctx),
+        Command::Sync(a) => sync::run(&ctx, a),
     }
 }
 
