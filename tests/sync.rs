@@ -472,3 +472,82 @@ fn sync_defaults_to_the_upstream_remote_of_the_current_branch() {
     assert_eq!(got["sent"], 1);
     assert!(remote_tip(&remote).is_some());
 }
+
+/// Adds `count` commits on a side branch, each with a plain-text note in
+/// refs/notes/ledger, in one fast-import run (which fans the notes tree out).
+fn add_many_plain_notes(repo: &Repo, count: usize) {
+    use std::io::Write;
+    let head = repo.head();
+    let tip = repo.git(&["rev-parse", "refs/notes/ledger"]);
+    let mut stream = String::new();
+    for i in 1..=count {
+        stream.push_str(&format!(
+            "commit refs/heads/side\nmark :{i}\ncommitter Ada <ada@example.com> 1767268800 +0000\ndata 2\nc\n"
+        ));
+        let from = if i == 1 {
+            head.clone()
+        } else {
+            format!(":{}", i - 1)
+        };
+        stream.push_str(&format!("from {from}\n\n"));
+    }
+    stream.push_str(&format!(
+        "commit refs/notes/ledger\ncommitter Ada <ada@example.com> 1767268800 +0000\ndata 6\nnotes\nfrom {}\n",
+        tip.trim()
+    ));
+    for i in 1..=count {
+        stream.push_str(&format!("N inline :{i}\ndata 11\nlegacy {i:03}\n\n"));
+    }
+    let mut child = repo
+        .cmd("git")
+        .args(["fast-import", "--quiet"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stream.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn a_fanned_out_notes_tree_and_a_flat_one_merge_into_one_note_per_commit() {
+    let (_d, remote, a) = remote_with_commit();
+    a.ledger_ok(&["add", "S1", "Parser"]);
+    a.ledger_ok(&["sync"]);
+    let b = Repo::clone_from(&remote);
+    b.ledger_ok(&["sync"]);
+    b.ledger_ok(&["mark", "S1", "wip"]);
+    add_many_plain_notes(&a, 300);
+    let top = a.git(&["ls-tree", "--name-only", "refs/notes/ledger"]);
+    assert!(
+        top.lines().all(|n| n.len() == 2),
+        "a's notes are fanned out:\n{top}"
+    );
+    let flat = b.git(&["ls-tree", "--name-only", "refs/notes/ledger"]);
+    assert_eq!(
+        flat.lines().map(str::len).collect::<Vec<_>>(),
+        vec![40],
+        "b's are flat"
+    );
+
+    a.ledger_ok(&["sync"]);
+    let got = sync_json(&b, &[]);
+    assert_eq!(got["merge"], "merge", "{got}");
+    a.ledger_ok(&["sync"]);
+
+    let first = a.git(&["rev-list", "--max-parents=0", "main"]);
+    for clone in [&a, &b] {
+        let note = clone.git(&["notes", "--ref", "ledger", "show", first.trim()]);
+        assert_eq!(
+            note.lines().count(),
+            2,
+            "the define and the mark, once each:\n{note}"
+        );
+        assert_eq!(clone.note_lines().len(), 302);
+        assert_eq!(clone.status_of("S1"), "in_progress");
+    }
+}
