@@ -551,3 +551,54 @@ fn a_fanned_out_notes_tree_and_a_flat_one_merge_into_one_note_per_commit() {
         assert_eq!(clone.status_of("S1"), "in_progress");
     }
 }
+
+#[test]
+fn a_ledger_deleted_on_the_remote_is_restored_from_what_a_plain_fetch_brought() {
+    let (_d, remote, a) = remote_with_commit();
+    a.ledger_ok(&["add", "S1", "Parser"]);
+    a.ledger_ok(&["mark", "S1", "wip"]);
+    a.ledger_ok(&["sync"]);
+    let b = Repo::clone_from(&remote);
+    b.ledger_ok(&["init", "--remote", "origin"]);
+    b.git(&["fetch", "-q", "origin"]);
+    // The ledger is deleted on the remote and in a; b only fetched it.
+    a.git(&["push", "-q", "origin", ":refs/notes/ledger"]);
+    a.git(&["update-ref", "-d", "refs/notes/ledger"]);
+    assert_eq!(remote_tip(&remote), None);
+
+    let got = sync_json(&b, &[]);
+    assert_eq!(got["sent"], 2, "{got}");
+    assert_eq!(remote_ids(&remote).1, 2);
+    assert_eq!(b.status_of("S1"), "in_progress");
+}
+
+#[test]
+fn a_relative_remote_url_resolves_from_the_clone_as_with_git_itself() {
+    let (dir, remote, a) = remote_with_commit();
+    let parent = a.path().parent().unwrap();
+    assert_eq!(
+        dir.path().parent().unwrap(),
+        parent,
+        "both temporary dirs share a parent"
+    );
+    let name = dir.path().file_name().unwrap().to_str().unwrap();
+    a.git(&[
+        "remote",
+        "set-url",
+        "origin",
+        &format!("../{name}/remote.git"),
+    ]);
+    a.ledger_ok(&["add", "S1", "Parser"]);
+    let out = a
+        .cmd(BIN)
+        .current_dir("/")
+        .args(["-C", a.path().to_str().unwrap(), "--json", "sync"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(remote_tip(&remote).is_some());
+}

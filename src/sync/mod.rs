@@ -51,6 +51,9 @@ pub fn sync(repo: &Repository, remote: &str) -> Result<Report> {
     // With local news and a remote last seen where we left it, try the push
     // first: when nobody else pushed meanwhile, that saves a round trip, and
     // a rejection only means fetching as we would have anyway.
+    // What plain `git fetch` brought in is merged before this fetch moves
+    // or prunes the tracking refs, so no fetched event is ever dropped.
+    merge_fetched(repo)?;
     let local = store::tip(repo)?;
     let mut fetch = local.is_none() || local == ref_tip(repo, &tracking)?;
     for attempt in 1..=MAX_ATTEMPTS {
@@ -59,7 +62,7 @@ pub fn sync(repo: &Repository, remote: &str) -> Result<Report> {
             transport::fetch(repo, remote)?;
         }
         let theirs = ref_tip(repo, &tracking)?;
-        if let Some(theirs) = theirs {
+        if let Some(theirs) = theirs.filter(|_| fetch) {
             let merged = merge::merge_into_local(repo, &tracking, theirs, Count::Events)?;
             report.received += merged.received;
             report.merge = report.merge.max(merged.kind);

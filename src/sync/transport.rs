@@ -20,7 +20,10 @@ pub fn fetch_refspec(remote: &str) -> String {
 
 fn git(repo: &Repository) -> Command {
     let mut cmd = Command::new("git");
-    cmd.arg("--git-dir")
+    // Where git itself would run, so that a relative remote URL resolves
+    // as it does for `git fetch` (with -C, the cwd is somewhere else).
+    cmd.current_dir(repo.workdir().unwrap_or(repo.path()))
+        .arg("--git-dir")
         .arg(repo.path())
         .stdin(Stdio::inherit())
         .stdout(Stdio::piped())
