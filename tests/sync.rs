@@ -602,3 +602,40 @@ fn a_relative_remote_url_resolves_from_the_clone_as_with_git_itself() {
     );
     assert!(remote_tip(&remote).is_some());
 }
+
+#[test]
+fn ledgers_started_apart_in_two_clones_merge_though_they_share_no_history() {
+    let (_d, remote, a) = remote_with_commit();
+    let b = Repo::clone_from(&remote);
+    a.ledger_ok(&["add", "S1", "Parser"]);
+    b.ledger_ok(&["add", "S2", "Printer"]);
+    a.ledger_ok(&["sync"]);
+    let got = sync_json(&b, &[]);
+    assert_eq!(got["merge"], "merge", "{got}");
+    assert_eq!(
+        (got["received"].as_u64(), got["sent"].as_u64()),
+        (Some(1), Some(1))
+    );
+    a.ledger_ok(&["sync"]);
+    for clone in [&a, &b] {
+        let ids: Vec<String> = clone.ledger_json(&["status"])["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(ids.len(), 2, "{ids:?}");
+    }
+    // Reads merge unrelated fetched ledgers too.
+    let c = Repo::clone_from(&remote);
+    c.ledger_ok(&["add", "S3", "Linker"]);
+    c.ledger_ok(&["init", "--remote", "origin"]);
+    c.git(&["fetch", "-q", "origin"]);
+    assert_eq!(
+        c.ledger_json(&["status"])["steps"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}

@@ -64,10 +64,16 @@ pub fn merge_into_local(
         let base = match ours {
             None => None,
             Some(o) if o == theirs => Some(o),
-            Some(o) => Some(
-                repo.merge_base(o, theirs)
-                    .with_context(|| format!("cannot compare refs/notes/ledger with {source}"))?,
-            ),
+            Some(o) => match repo.merge_base(o, theirs) {
+                Ok(b) => Some(b),
+                // Two ledgers started apart share no history: still a merge.
+                Err(e) if e.code() == ErrorCode::NotFound => None,
+                Err(e) => {
+                    return Err(e).with_context(|| {
+                        format!("cannot compare refs/notes/ledger with {source}")
+                    });
+                }
+            },
         };
         if base == Some(theirs) {
             return Ok(Merged {

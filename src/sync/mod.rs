@@ -48,12 +48,12 @@ pub fn sync(repo: &Repository, remote: &str) -> Result<Report> {
         races: 0,
         tip: None,
     };
-    // With local news and a remote last seen where we left it, try the push
-    // first: when nobody else pushed meanwhile, that saves a round trip, and
-    // a rejection only means fetching as we would have anyway.
     // What plain `git fetch` brought in is merged before this fetch moves
     // or prunes the tracking refs, so no fetched event is ever dropped.
     merge_fetched(repo)?;
+    // With local news and a remote last seen where we left it, try the push
+    // first: when nobody else pushed meanwhile, that saves a round trip, and
+    // a rejection only means fetching as we would have anyway.
     let local = store::tip(repo)?;
     let mut fetch = local.is_none() || local == ref_tip(repo, &tracking)?;
     for attempt in 1..=MAX_ATTEMPTS {
@@ -81,7 +81,11 @@ pub fn sync(repo: &Repository, remote: &str) -> Result<Report> {
             }
             Pushed::Updated { old } => {
                 let before = match old {
-                    Some(abbrev) => repo.revparse_single(&abbrev).ok().map(|o| o.id()),
+                    Some(abbrev) => repo
+                        .revparse_single(&abbrev)
+                        .ok()
+                        .map(|o| o.id())
+                        .or(theirs),
                     None => None,
                 };
                 report.sent = merge::count_events(&merge::missing_lines(repo, before, local)?);
@@ -110,7 +114,7 @@ pub fn sync(repo: &Repository, remote: &str) -> Result<Report> {
     Ok(report)
 }
 
-/// Doubles from 50 ms up to ~1.6 s, with jitter so that racers spread out.
+/// Doubles from ~50 ms up to ~1.6 s, with jitter so that racers spread out.
 fn backoff(attempt: u32) -> Duration {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
