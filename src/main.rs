@@ -6,6 +6,7 @@ mod ledger;
 mod output;
 mod redact;
 mod store;
+mod sync;
 mod trust;
 mod verify;
 

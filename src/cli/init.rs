@@ -10,12 +10,23 @@ use clap::Args;
 use git2::{ConfigLevel, Repository};
 
 #[derive(Args)]
-pub struct InitArgs {}
+pub struct InitArgs {
+    /// Also make plain `git fetch <remote>` bring the remote's ledger
+    #[arg(long, value_name = "remote")]
+    pub remote: Option<String>,
+}
 
-pub fn run(ctx: &Ctx, _args: InitArgs) -> Result<Outcome> {
+pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
     let repo = ctx.repo()?;
     crate::git::repo::head_commit(&repo)?;
-    let changed = configure(&repo)?;
+    let remote = args
+        .remote
+        .map(|r| crate::sync::remote_named(&repo, &r))
+        .transpose()?;
+    let mut changed = configure(&repo)?;
+    if let Some(r) = &remote {
+        changed.extend(crate::sync::track_remote_ledger(&repo, r)?);
+    }
     if ctx.json {
         output::emit(&output::json(&serde_json::json!({ "changed": changed })));
     } else if changed.is_empty() {

@@ -10,6 +10,7 @@ mod next;
 mod owners;
 mod show;
 mod status;
+mod sync;
 mod trust;
 mod verify;
 mod view;
@@ -76,6 +77,8 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Show steps' check commands and allow this clone to run them
     Trust(trust::TrustArgs),
+    /// Share the ledger with a remote: fetch, merge, push (never forced)
+    Sync(sync::SyncArgs),
     /// Check this clone's set-up and the ledger's health
     Doctor,
     /// Print a shell completion script
@@ -108,6 +111,7 @@ impl Ctx {
     /// The ledger at its tip, warning once per command about lines that are
     /// not events this version reads.
     pub fn load(&self, repo: &Repository) -> Result<Loaded> {
+        crate::sync::merge_fetched_or_warn(repo);
         let loaded = store::load(repo)?;
         self.warn_skipped(loaded.skipped, loaded.first_skipped.as_deref());
         Ok(loaded)
@@ -147,6 +151,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Doctor => doctor::run(&ctx),
         Command::Completions(a) => docs::completions(a),
         Command::Manpages(a) => docs::manpages(a),
+        Command::Sync(a) => sync::run(&ctx, a),
     }
 }
 
