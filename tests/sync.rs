@@ -639,3 +639,31 @@ fn ledgers_started_apart_in_two_clones_merge_though_they_share_no_history() {
         3
     );
 }
+
+#[test]
+fn doctor_points_at_init_remote_when_fetch_does_not_bring_the_ledger() {
+    let (_keep, url) = common::bare_remote();
+    let a = Repo::new();
+    a.git(&["remote", "add", "origin", url.to_str().unwrap()]);
+    a.ledger_ok(&["init"]);
+    let v = a.ledger_json(&["doctor"]);
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "remote")
+        .unwrap()
+        .clone();
+    assert_eq!(f["level"], "warn");
+    assert_eq!(f["fix"], "git ledger init --remote origin");
+    a.ledger_ok(&["init", "--remote", "origin"]);
+    let v = a.ledger_json(&["doctor"]);
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "remote")
+        .unwrap()
+        .clone();
+    assert_eq!(f["level"], "ok", "{f}");
+}

@@ -52,6 +52,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     let mut findings = Vec::new();
     findings.push(repository(&repo));
     findings.extend(notes_config(&repo)?);
+    findings.push(remote(&repo));
     findings.push(ledger(&repo));
     let failed = findings.iter().any(|f| f.level == "problem");
     if ctx.json {
@@ -167,6 +168,23 @@ fn notes_config(repo: &Repository) -> Result<Vec<Finding>> {
         )
     });
     Ok(f)
+}
+
+fn remote(repo: &Repository) -> Finding {
+    let Ok(name) = crate::sync::resolve_remote(repo, None) else {
+        return ok("remote", "no remote: the ledger stays in this clone");
+    };
+    match crate::sync::tracks_remote_ledger(repo, &name) {
+        Ok(true) => ok(
+            "remote",
+            format!("git fetch {name} brings the ledger; git ledger sync shares it"),
+        ),
+        _ => warn(
+            "remote",
+            format!("git fetch {name} does not bring the ledger (git ledger sync still does)"),
+            format!("git ledger init --remote {name}"),
+        ),
+    }
 }
 
 fn ledger(repo: &Repository) -> Finding {

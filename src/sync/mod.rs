@@ -261,18 +261,15 @@ fn known_remotes(repo: &Repository) -> String {
     }
 }
 
-/// `init --remote R`: a fetch refspec so that plain `git fetch R` brings
-/// the ledger too, and `ledger.remote` when unset. Returns a line per change.
-pub fn track_remote_ledger(repo: &Repository, remote: &str) -> Result<Vec<String>> {
-    let all = repo.config()?;
-    let mut local = all
-        .open_level(ConfigLevel::Local)
-        .context("cannot open the repository's config")?;
-    let mut changed = Vec::new();
-    let key = format!("remote.{remote}.fetch");
+/// Whether a fetch refspec of `remote` already brings its ledger into the
+/// tracking ref, so that plain `git fetch` shares the ledger.
+pub fn tracks_remote_ledger(repo: &Repository, remote: &str) -> Result<bool> {
     let tracking = transport::tracking_ref(remote);
     let mut present = false;
-    if let Ok(entries) = all.multivar(&key, None) {
+    if let Ok(entries) = repo
+        .config()?
+        .multivar(&format!("remote.{remote}.fetch"), None)
+    {
         entries.for_each(|e| {
             let dst = e
                 .value()
@@ -282,6 +279,19 @@ pub fn track_remote_ledger(repo: &Repository, remote: &str) -> Result<Vec<String
             present |= dst.is_some_and(|d| d.trim_end_matches('*') == tracking);
         })?;
     }
+    Ok(present)
+}
+
+/// `init --remote R`: a fetch refspec so that plain `git fetch R` brings
+/// the ledger too, and `ledger.remote` when unset. Returns a line per change.
+pub fn track_remote_ledger(repo: &Repository, remote: &str) -> Result<Vec<String>> {
+    let all = repo.config()?;
+    let mut local = all
+        .open_level(ConfigLevel::Local)
+        .context("cannot open the repository's config")?;
+    let mut changed = Vec::new();
+    let key = format!("remote.{remote}.fetch");
+    let present = tracks_remote_ledger(repo, remote)?;
     if !present {
         let refspec = transport::fetch_refspec(remote);
         // A regex that matches no existing value appends a new one.
