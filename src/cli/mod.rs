@@ -1,6 +1,7 @@
 //! Argument parsing and dispatch; one file per subcommand.
 
 mod define;
+mod import;
 mod init;
 mod log;
 mod mark;
@@ -68,6 +69,8 @@ pub enum Command {
     Owners(owners::OwnersArgs),
     /// What to do next: fix drift, re-verify, continue, start
     Next,
+    /// Read an existing markdown ledger (IMPLEMENTATION_LEDGER.md, TASKS.md, …) into events
+    Import(import::ImportArgs),
 }
 
 /// What every command gets: global options and lazily opened state.
@@ -127,6 +130,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Log(a) => log::run(&ctx, a),
         Command::Owners(a) => owners::run(&ctx, a),
         Command::Next => next::run(&ctx),
+        Command::Import(a) => import::run(&ctx, a),
     }
 }
 

@@ -1,0 +1,9 @@
+//! The markdown bridge (SPEC 7): read the ledgers teams already keep, and
+//! write the ledger back as markdown, JSON or a one-page HTML board.
+
+pub mod events;
+pub mod inline;
+pub mod lines;
+pub mod parse;
+pub mod report;
+pub mod table;
