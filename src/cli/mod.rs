@@ -1,6 +1,7 @@
 //! Argument parsing and dispatch; one file per subcommand.
 
 mod define;
+mod export;
 mod import;
 mod init;
 mod log;
@@ -71,6 +72,8 @@ pub enum Command {
     Next,
     /// Read an existing markdown ledger (IMPLEMENTATION_LEDGER.md, TASKS.md, …) into events
     Import(import::ImportArgs),
+    /// Write the ledger as markdown (the seed layout), JSON or a one-page HTML board
+    Export(export::ExportArgs),
 }
 
 /// What every command gets: global options and lazily opened state.
@@ -131,6 +134,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Owners(a) => owners::run(&ctx, a),
         Command::Next => next::run(&ctx),
         Command::Import(a) => import::run(&ctx, a),
+        Command::Export(a) => export::run(&ctx, a),
     }
 }
 

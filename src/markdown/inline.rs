@@ -303,6 +303,22 @@ pub fn code_spans(text: &str) -> Vec<(std::ops::Range<usize>, String)> {
     out
 }
 
+/// `code` as a code span, with a fence longer than any backtick run inside.
+pub fn code_span(code: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in code.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    if longest > 0 || code.starts_with(' ') || code.ends_with(' ') {
+        format!("{fence} {code} {fence}")
+    } else {
+        format!("{fence}{code}{fence}")
+    }
+}
+
 /// The text without `**`/`__` strong markers, and without one pair of
 /// `*`/`_` wrapping it whole. Code spans are left alone.
 pub fn strip_emphasis(text: &str) -> String {
@@ -856,6 +872,9 @@ mod tests {
         let spans = code_spans("run `a` then ``b ` c`` and `unclosed");
         let contents: Vec<&str> = spans.iter().map(|(_, c)| c.as_str()).collect();
         assert_eq!(contents, ["a", "b ` c"]);
+        assert_eq!(code_span("echo `date`"), "`` echo `date` ``");
+        assert_eq!(code_spans(&code_span("echo `date`"))[0].1, "echo `date`");
+        assert_eq!(code_spans(&code_span(" padded"))[0].1, " padded");
     }
 
     #[test]

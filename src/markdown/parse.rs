@@ -1162,7 +1162,16 @@ impl Walker<'_> {
                 }
             }
             Sub::Files => self.owned_paths(i, s, false, text),
-            Sub::Summary => self.out.steps[s].summary.push(verbatim),
+            Sub::Summary => {
+                if !inline::is_placeholder(text) {
+                    // `export` escapes a summary line that would read as a heading.
+                    let line = match verbatim.strip_prefix('\\') {
+                        Some(rest) if rest.starts_with(['#', '<', '>']) => rest.to_string(),
+                        _ => verbatim,
+                    };
+                    self.out.steps[s].summary.push(line);
+                }
+            }
             Sub::Direct | Sub::Scope | Sub::Other => match checkbox {
                 Some(_) => self.attach(s, depth, checkbox, text),
                 None => self.out.steps[s].summary.push(verbatim),
