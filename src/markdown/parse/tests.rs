@@ -705,3 +705,41 @@ fn empty_and_unrelated_files_give_an_empty_result() {
     assert!(r.steps.is_empty());
     assert_eq!(unplaced_lines(&r), [1, 3]);
 }
+
+#[test]
+fn never_panics_on_truncated_or_reordered_input() {
+    let all = [
+        SECTIONS,
+        TASKS_VARIANT,
+        TRACKER,
+        CHECKLIST,
+        SPEC_KIT,
+        CHINESE,
+        TABLES,
+        DATED,
+    ]
+    .concat();
+    let cuts: Vec<usize> = all.char_indices().map(|(i, _)| i).step_by(11).collect();
+    for cut in cuts {
+        p(&all[..cut]);
+        p(&all[cut..]);
+    }
+    let lines: Vec<&str> = all.lines().collect();
+    for stride in [3, 7, 11] {
+        let mut shuffled: Vec<&str> = (0..lines.len())
+            .map(|i| lines[(i * stride) % lines.len()])
+            .collect();
+        p(&shuffled.join("\n"));
+        shuffled.reverse();
+        p(&shuffled.join("\r\n"));
+    }
+    for odd in [
+        "#", "|", "| |\n|-|", "- [", "- [x]", "**", "**:**", "```", "<!--", "<<<<<<<", "1.",
+        "- [x] **", "## Step", "\u{8}",
+    ] {
+        p(odd);
+        p(&format!(
+            "## Step S1 – x\n- **Status:** {odd}\n{odd}\n### Verification history\n- [x] {odd}"
+        ));
+    }
+}
