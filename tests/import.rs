@@ -454,6 +454,17 @@ fn unreadable_input_is_exit_2_and_writes_nothing() {
 }
 
 #[test]
+fn a_repository_without_commits_previews_but_does_not_import() {
+    let repo = Repo::empty();
+    repo.write("TASKS.md", "- [x] T1 One\n");
+    let preview = repo.ledger_json(&["import", "--dry-run", "TASKS.md"]);
+    assert_eq!(preview["shapes"]["checklists"]["steps"], 1);
+    let real = repo.ledger(&["import", "TASKS.md"]);
+    assert_eq!(real.code, 2);
+    assert!(real.stderr.contains("no commit yet"), "{}", real.stderr);
+}
+
+#[test]
 fn a_file_with_nothing_to_import_says_so() {
     let repo = Repo::new();
     repo.write("notes.md", "Just some prose.\n");

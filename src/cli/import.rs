@@ -47,9 +47,11 @@ pub fn run(ctx: &Ctx, a: ImportArgs) -> Result<Outcome> {
     let shown = a.file.display().to_string();
     let checks = imported_checks(&parsed);
 
+    // A dry run is a preview: it works outside a repository, or in one
+    // without a commit yet.
     let repo = match ctx.repo() {
+        Ok(r) if a.dry_run && head_commit(&r).is_err() => None,
         Ok(r) => Some(r),
-        // A dry run is a preview: it works on a file outside any repository.
         Err(_) if a.dry_run => None,
         Err(e) => return Err(e),
     };
@@ -66,7 +68,10 @@ pub fn run(ctx: &Ctx, a: ImportArgs) -> Result<Outcome> {
         return Ok(Outcome::Ok);
     };
     let head = head_commit(&repo)?;
-    let by = identity(&repo)?;
+    let by = match identity(&repo) {
+        Err(_) if a.dry_run => "-".to_string(),
+        other => other?,
+    };
     let red = Redactor::for_repo(&repo);
     let mut planned = plan(&parsed, by, &|s| red.apply(s));
     let loaded = ctx.load(&repo)?;

@@ -116,8 +116,6 @@ pub struct ParsedStep {
     checklist: (usize, usize),
     #[serde(skip)]
     invariants_noted: bool,
-    #[serde(skip)]
-    phase_fixed: bool,
 }
 
 impl ParsedStep {
@@ -585,7 +583,6 @@ impl Walker<'_> {
             tests_run: Vec::new(),
             checklist: (0, 0),
             invariants_noted: false,
-            phase_fixed: false,
         });
         let idx = self.out.steps.len() - 1;
         self.index.insert(id.to_string(), idx);
@@ -985,9 +982,7 @@ impl Walker<'_> {
             Field::Phase if direct => {
                 let p = inline::strip_emphasis(value);
                 if !p.is_empty() {
-                    let step = &mut self.out.steps[s];
-                    step.phase = Some(p);
-                    step.phase_fixed = true;
+                    self.out.steps[s].phase = Some(p);
                 }
                 false
             }
@@ -1286,7 +1281,8 @@ impl Walker<'_> {
             && let Some((key, value)) = line_field(text)
         {
             let f = field_kind(&key);
-            if self.apply_field(i, s, sub, f, &value, text) {
+            // `**Files touched:**` alone opens a list; with a value it is complete.
+            if self.apply_field(i, s, sub, f, &value, text) && value.is_empty() {
                 self.field = Some((s, f));
             }
             return;
@@ -1529,7 +1525,12 @@ impl Walker<'_> {
                 if let (Some(v), Some((_, globs))) = (owns_cell, cols.owns) {
                     let spans = inline::code_spans(&v);
                     if spans.is_empty() {
-                        self.owned_paths(i, idx, globs, &v);
+                        self.warn(
+                            i,
+                            format!(
+                                "{id}: the owns cell names no path in backticks; nothing owned"
+                            ),
+                        );
                     }
                     for (_, code) in spans {
                         if code.contains(char::is_whitespace) {

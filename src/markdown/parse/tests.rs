@@ -743,3 +743,14 @@ fn never_panics_on_truncated_or_reordered_input() {
         ));
     }
 }
+
+#[test]
+fn a_paragraph_field_opens_a_list_only_when_it_has_no_value() {
+    let r = p(
+        "## Step S1 – One\n**Status:** done\n**File:** `a/b.rs`\n\n- [x] wrote it\n\n**Files touched:**\n\n- `c/d.rs`\n",
+    );
+    let s = step(&r, "S1");
+    assert_eq!(s.owns, ["a/b.rs", "c/d.rs"]);
+    assert_eq!(s.summary, ["- [x] wrote it"]);
+    assert!(r.report.unplaced.is_empty(), "{:?}", r.report.unplaced);
+}
