@@ -347,6 +347,23 @@ fn output_file_is_written_atomically_and_errors_write_nothing() {
     let dir = repo.ledger(&["export", "-o", "out"]);
     assert_eq!(dir.code, 2);
     assert!(dir.stderr.contains("is a directory"), "{}", dir.stderr);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let fresh = out_dir.join("fresh.md");
+        let mut cmd = repo.cmd("sh");
+        cmd.args([
+            "-c",
+            &format!("umask 022 && exec {} export -o out/fresh.md", common::BIN),
+        ]);
+        assert!(cmd.status().unwrap().success());
+        assert_eq!(mode(&fresh), 0o644, "a new file follows the umask");
+        std::fs::set_permissions(&fresh, std::fs::Permissions::from_mode(0o640)).unwrap();
+        repo.ledger_ok(&["export", "-o", "out/fresh.md"]);
+        assert_eq!(mode(&fresh), 0o640, "a replaced file keeps its mode");
+        std::fs::remove_file(&fresh).unwrap();
+    }
     let quiet = repo.ledger_ok(&["-q", "export", "--format", "html", "-o", "out/board.html"]);
     assert_eq!(quiet.stdout, "");
     well_formed(&std::fs::read_to_string(out_dir.join("board.html")).unwrap()).unwrap();

@@ -465,6 +465,29 @@ fn a_repository_without_commits_previews_but_does_not_import() {
 }
 
 #[test]
+fn imported_text_is_redacted_before_it_is_stored() {
+    let repo = Repo::new();
+    let token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+    repo.write(
+        "TASKS.md",
+        &format!("- [x] T1 Rotate the key {token}\n    - used AKIAABCDEFGHIJKLMNOP once\n"),
+    );
+    repo.commit_all("Tasks");
+    repo.ledger_ok(&["import", "TASKS.md"]);
+    let stored = repo.note_lines().join("\n");
+    assert!(
+        !stored.contains(token) && !stored.contains("AKIAABCDEFGHIJKLMNOP"),
+        "{stored}"
+    );
+    assert!(stored.contains("[REDACTED]"));
+    let again = repo.ledger_json(&["import", "TASKS.md"]);
+    assert_eq!(
+        again["events"]["written"], 0,
+        "redacted values still give stable ids"
+    );
+}
+
+#[test]
 fn a_file_with_nothing_to_import_says_so() {
     let repo = Repo::new();
     repo.write("notes.md", "Just some prose.\n");

@@ -255,12 +255,24 @@ fn parent_dir(path: &Path) -> PathBuf {
 fn write_atomically(path: &Path, text: &str) -> Result<()> {
     let dir = parent_dir(path);
     let fail = |e: std::io::Error| user(format!("cannot write '{}': {e}", path.display()));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".git-ledger-export")
-        .tempfile_in(&dir)
-        .map_err(fail)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".git-ledger-export");
+    // A new file gets what the umask allows, as any other file the user
+    // writes (a temporary file would otherwise stay owner-only).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(&dir).map_err(fail)?;
     tmp.write_all(text.as_bytes()).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
+    // Replacing a file keeps its permissions.
+    if let Ok(meta) = std::fs::metadata(path) {
+        tmp.as_file()
+            .set_permissions(meta.permissions())
+            .map_err(fail)?;
+    }
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
 }
