@@ -99,8 +99,10 @@ pub fn run(ctx: &Ctx, a: ImportArgs) -> Result<Outcome> {
         written = fresh.len();
         // Trust (SPEC 8): the person importing the file vouches for its
         // check commands in this clone. The trust store is clone-local (the
-        // common git dir, keyed by SHA-256 of each command); this is where
-        // `checks` are to be recorded in it, after the events are written.
+        // common git dir, keyed by SHA-256 of each command) and is not part
+        // of this module; `imported_checks` gives the (step, command) pairs,
+        // and this is the one place to hand them over, after the events are
+        // written and only when not a dry run.
     }
     let out = report::Outcome {
         dry_run: a.dry_run,
@@ -138,7 +140,8 @@ fn plan(parsed: &Parsed, by: String, redact: &dyn Fn(&str) -> String) -> Vec<Pla
     )
 }
 
-/// (step, command) for every check the file gives a step.
+/// (step, command) for every check the file gives a step: what the import
+/// reports as `checks_imported`, and what is to be trusted in this clone.
 fn imported_checks(parsed: &Parsed) -> Vec<(String, String)> {
     parsed
         .steps

@@ -382,11 +382,9 @@ fn timeline_item(t: &TimelineEntry) -> String {
     let step = if t.step.is_empty() {
         "<span class=\"muted\">project</span>".to_string()
     } else {
-        format!(
-            "<a href=\"#step-{}\"><b>{}</b></a>",
-            esc(&t.step),
-            esc(&t.step)
-        )
+        // `#` may be part of a step id; in a fragment it must be encoded.
+        let anchor = esc(&t.step.replace('%', "%25").replace('#', "%23"));
+        format!("<a href=\"#step-{anchor}\"><b>{}</b></a>", esc(&t.step))
     };
     let mut out = format!(
         "<li>{}<span class=\"muted\">{}</span> {step} {}",
@@ -413,6 +411,21 @@ fn timeline_item(t: &TimelineEntry) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_to_steps_encode_a_hash_in_the_fragment() {
+        let t = TimelineEntry {
+            at: "2026-01-02T03:04:05Z".into(),
+            commit: "0123456789".into(),
+            step: "a#1".into(),
+            status: None,
+            what: "note".into(),
+            by: "A".into(),
+            run: None,
+            msg: None,
+        };
+        assert!(timeline_item(&t).contains("<a href=\"#step-a%231\"><b>a#1</b></a>"));
+    }
 
     #[test]
     fn escapes_markup_quotes_and_controls() {
