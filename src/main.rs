@@ -3,6 +3,7 @@ mod drift;
 mod error;
 mod git;
 mod ledger;
+mod markdown;
 mod output;
 mod redact;
 mod store;

@@ -3,6 +3,8 @@
 mod define;
 mod docs;
 mod doctor;
+mod export;
+mod import;
 mod init;
 mod log;
 mod mark;
@@ -79,6 +81,10 @@ pub enum Command {
     Trust(trust::TrustArgs),
     /// Share the ledger with a remote: fetch, merge, push (never forced)
     Sync(sync::SyncArgs),
+    /// Read an existing markdown ledger (IMPLEMENTATION_LEDGER.md, TASKS.md, …) into events
+    Import(import::ImportArgs),
+    /// Write the ledger as markdown (the seed layout), JSON or a one-page HTML board
+    Export(export::ExportArgs),
     /// Check this clone's set-up and the ledger's health
     Doctor,
     /// Print a shell completion script
@@ -152,6 +158,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Completions(a) => docs::completions(a),
         Command::Manpages(a) => docs::manpages(a),
         Command::Sync(a) => sync::run(&ctx, a),
+        Command::Import(a) => import::run(&ctx, a),
+        Command::Export(a) => export::run(&ctx, a),
     }
 }
 

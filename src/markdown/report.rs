@@ -1,0 +1,271 @@
+//! The import report, as JSON and as text: per shape the steps and
+//! statuses found, notes, duplicates, items without id, conflicts, and
+//! every line that could not be placed.
+
+use super::parse::{Entry, Parsed, Shape};
+use crate::ledger::Status;
+use crate::output::width;
+use serde_json::{Value, json};
+
+/// What happened to the planned events.
+pub struct Outcome {
+    pub dry_run: bool,
+    pub planned: usize,
+    pub already_present: usize,
+    pub written: usize,
+    /// The commit the events are bound to, when there is a repository.
+    pub commit: Option<String>,
+}
+
+fn status_counts(parsed: &Parsed, shape: Shape) -> Vec<(String, usize)> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    let order = Status::ALL
+        .iter()
+        .map(|s| s.as_str().to_string())
+        .chain(["none".to_string()]);
+    for key in order {
+        let n = parsed
+            .steps
+            .iter()
+            .filter(|s| s.shape == shape)
+            .filter(|s| {
+                s.final_status()
+                    .map_or("none".to_string(), |st| st.as_str().to_string())
+                    == key
+            })
+            .count();
+        if n > 0 {
+            counts.push((key, n));
+        }
+    }
+    counts
+}
+
+/// Statuses dated logs gave, to steps defined anywhere in the file.
+fn dated_statuses(parsed: &Parsed) -> usize {
+    parsed
+        .steps
+        .iter()
+        .flat_map(|s| &s.history)
+        .filter(|h| h.from_log)
+        .count()
+}
+
+fn entries(list: &[Entry]) -> Value {
+    list.iter()
+        .map(|e| json!({"line": e.line, "text": e.text, "reason": e.reason}))
+        .collect()
+}
+
+pub fn to_json(file: &str, parsed: &Parsed, out: &Outcome, checks: &[(String, String)]) -> Value {
+    let r = &parsed.report;
+    let mut shapes = serde_json::Map::new();
+    for shape in Shape::ALL {
+        let counts: serde_json::Map<String, Value> = status_counts(parsed, shape)
+            .into_iter()
+            .map(|(k, n)| (k, n.into()))
+            .collect();
+        let mut v = json!({
+            "steps": parsed.steps.iter().filter(|s| s.shape == shape).count(),
+            "statuses": counts,
+        });
+        if shape == Shape::DatedLogs {
+            v["notes"] = parsed.notes.len().into();
+            v["dated_statuses"] = dated_statuses(parsed).into();
+        }
+        shapes.insert(shape.key().into(), v);
+    }
+    let steps: Vec<Value> = parsed
+        .steps
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.id, "title": s.title, "line": s.line, "shape": s.shape.key(),
+                "phase": s.phase,
+                "status": s.final_status().map(Status::as_str),
+                "status_text": s.status.as_ref().map(|c| c.said.clone()),
+                "owns": s.owns, "checks": s.checks, "refs": s.refs,
+                "history": s.history.len(),
+            })
+        })
+        .collect();
+    json!({
+        "file": file,
+        "dry_run": out.dry_run,
+        "lines": r.lines,
+        "shapes": shapes,
+        "steps": steps,
+        "notes": parsed.notes.len(),
+        "duplicates": r.duplicates.iter().map(|d| json!({"id": d.id, "line": d.line, "first_line": d.first_line})).collect::<Vec<_>>(),
+        "without_id": entries(&r.without_id),
+        "conflicts": r.conflicts.iter().map(|(a, b)| json!({"from": a, "to": b})).collect::<Vec<_>>(),
+        "comments": r.comments.iter().map(|(a, b)| json!({"from": a, "to": b})).collect::<Vec<_>>(),
+        "warnings": entries(&r.warnings),
+        "unplaced": entries(&r.unplaced),
+        "events": {
+            "planned": out.planned,
+            "already_present": out.already_present,
+            "written": out.written,
+            "commit": out.commit,
+        },
+        "checks_imported": checks.iter().map(|(s, c)| json!({"step": s, "cmd": c})).collect::<Vec<_>>(),
+    })
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for c in s.chars() {
+        if width(&out) + 2 > max {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+fn lines_label(a: usize, b: usize) -> String {
+    if a == b {
+        format!("line {a}")
+    } else {
+        format!("lines {a}–{b}")
+    }
+}
+
+/// Runs of nearby entries with the same reason, as (first, last, count, first text, reason).
+fn runs(list: &[Entry]) -> Vec<(usize, usize, usize, &str, &str)> {
+    let mut out: Vec<(usize, usize, usize, &str, &str)> = Vec::new();
+    for e in list {
+        match out.last_mut() {
+            Some(run) if run.4 == e.reason && e.line <= run.1 + 3 => {
+                run.1 = e.line;
+                run.2 += 1;
+            }
+            _ => out.push((e.line, e.line, 1, &e.text, &e.reason)),
+        }
+    }
+    out
+}
+
+pub fn to_text(file: &str, parsed: &Parsed, out: &Outcome, checks: &[(String, String)]) -> String {
+    let r = &parsed.report;
+    let mut s = format!(
+        "import {file}: {} step(s), {} note(s){}\n",
+        parsed.steps.len(),
+        parsed.notes.len(),
+        if out.dry_run {
+            " (dry run: nothing written)"
+        } else {
+            ""
+        }
+    );
+    let mut rows = Vec::new();
+    for shape in Shape::ALL {
+        let n = parsed.steps.iter().filter(|st| st.shape == shape).count();
+        let mut what = status_counts(parsed, shape)
+            .iter()
+            .map(|(k, n)| format!("{n} {}", if k == "none" { "without status" } else { k }))
+            .collect::<Vec<_>>();
+        if shape == Shape::DatedLogs {
+            what.push(format!("{} dated status(es)", dated_statuses(parsed)));
+            what.push(format!("{} note(s)", parsed.notes.len()));
+        }
+        if n == 0 && (shape != Shape::DatedLogs || parsed.notes.is_empty()) {
+            continue;
+        }
+        rows.push(vec![
+            format!("  {}", shape.label()),
+            format!("{n} step(s)"),
+            what.join(", "),
+        ]);
+    }
+    if rows.is_empty() {
+        s.push_str("  nothing that names a step was found\n");
+    } else {
+        s.push_str(&crate::output::table(&rows));
+    }
+    if !r.duplicates.is_empty() {
+        s.push_str("duplicates (the first one counts):\n");
+        for d in &r.duplicates {
+            s.push_str(&format!(
+                "  line {}  {} (first at line {})\n",
+                d.line, d.id, d.first_line
+            ));
+        }
+    }
+    if !r.without_id.is_empty() {
+        s.push_str(&format!(
+            "without a step id, not imported ({}):\n",
+            r.without_id.len()
+        ));
+        for e in &r.without_id {
+            s.push_str(&format!(
+                "  line {}  {}  — {}\n",
+                e.line,
+                clip(&e.text, 60),
+                e.reason
+            ));
+        }
+    }
+    if !r.conflicts.is_empty() {
+        s.push_str("merge-conflict debris, never imported:\n");
+        for (a, b) in &r.conflicts {
+            s.push_str(&format!("  {}\n", lines_label(*a, *b)));
+        }
+    }
+    if !r.warnings.is_empty() {
+        s.push_str(&format!("warnings ({}):\n", r.warnings.len()));
+        for e in &r.warnings {
+            if e.text.is_empty() {
+                s.push_str(&format!("  line {}  {}\n", e.line, e.reason));
+            } else {
+                s.push_str(&format!(
+                    "  line {}  {}  — {}\n",
+                    e.line,
+                    clip(&e.text, 50),
+                    e.reason
+                ));
+            }
+        }
+    }
+    if !r.unplaced.is_empty() {
+        s.push_str(&format!("not placed ({} line(s)):\n", r.unplaced.len()));
+        for (a, b, n, text, reason) in runs(&r.unplaced) {
+            if n == 1 {
+                s.push_str(&format!("  line {a}  {}  — {reason}\n", clip(text, 60)));
+            } else {
+                s.push_str(&format!(
+                    "  {} ({n} lines)  — {reason}\n",
+                    lines_label(a, b)
+                ));
+            }
+        }
+    }
+    let at = out
+        .commit
+        .as_deref()
+        .map(|c| format!(" at {}", crate::git::repo::short(c)))
+        .unwrap_or_default();
+    if out.dry_run {
+        s.push_str(&format!(
+            "events: {} would be written{at}, {} already in the ledger\n",
+            out.planned - out.already_present,
+            out.already_present
+        ));
+    } else {
+        s.push_str(&format!(
+            "events: {} written to refs/notes/ledger{at}, {} already there\n",
+            out.written, out.already_present
+        ));
+    }
+    if !checks.is_empty() {
+        s.push_str(&format!(
+            "checks: {} command(s) imported as checks (git ledger show ID lists them)\n",
+            checks.len()
+        ));
+    }
+    s
+}
