@@ -504,3 +504,23 @@ fn a_file_with_nothing_to_import_says_so() {
     );
     assert!(repo.note_lines().is_empty());
 }
+
+#[test]
+fn imported_checks_are_trusted_in_this_clone_but_not_by_a_dry_run() {
+    let repo = repo_with("sections.md");
+    repo.ledger_ok(&["import", "LEDGER.md", "--dry-run"]);
+    assert!(
+        !repo.path().join(".git/git-ledger/trusted-checks").exists(),
+        "a dry run vouches for nothing"
+    );
+    repo.ledger_ok(&["import", "LEDGER.md"]);
+    let card = repo.ledger_json(&["show", "S01"]);
+    assert_eq!(card["untrusted_checks"], serde_json::json!([]), "{card}");
+    let run = repo.ledger(&["verify", "S01"]);
+    assert_eq!(
+        run.code, 0,
+        "the imported check ran: {}{}",
+        run.stdout, run.stderr
+    );
+    assert!(run.stdout.contains("PASS"), "{}", run.stdout);
+}

@@ -98,11 +98,9 @@ pub fn run(ctx: &Ctx, a: ImportArgs) -> Result<Outcome> {
         )?;
         written = fresh.len();
         // Trust (SPEC 8): the person importing the file vouches for its
-        // check commands in this clone. The trust store is clone-local (the
-        // common git dir, keyed by SHA-256 of each command) and is not part
-        // of this module; `imported_checks` gives the (step, command) pairs,
-        // and this is the one place to hand them over, after the events are
-        // written and only when not a dry run.
+        // check commands in this clone, as for commands typed with --check.
+        let cmds: Vec<String> = checks.iter().map(|(_, c)| c.clone()).collect();
+        crate::trust::allow_typed_here(&repo, &cmds);
     }
     let out = report::Outcome {
         dry_run: a.dry_run,
