@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{BIN, Repo, Run};
+use common::Repo;
 
 const ENV_TOKEN: &str = "tok-9f8e7d6c5b4a3921";
 const DOTENV_VALUE: &str = "hunter2-from-dotenv";
@@ -11,20 +11,6 @@ const AWS_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
 const FILE_TOKEN: &str = "file-token-5551234";
 const GITHUB_TOKEN: &str = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
 const PEM_LINE: &str = "MIIEowIBAAKCAQEA7bq98mKkTyVHc3VwTG9sZGVyS2V5";
-
-fn ledger_env(repo: &Repo, env: &[(&str, &str)], args: &[&str]) -> Run {
-    let out = repo
-        .cmd(BIN)
-        .envs(env.iter().copied())
-        .args(args)
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 /// Every blob reachable from refs/notes/ledger, old notes trees included.
 fn ledger_blobs(repo: &Repo) -> Vec<String> {
@@ -97,7 +83,7 @@ fn secrets_printed_by_checks_never_reach_the_ledger() {
         "--check",
         "cat fixtures/env.txt",
     ]);
-    let r = ledger_env(&repo, &[("API_TOKEN", ENV_TOKEN)], &["verify", "S04"]);
+    let r = repo.ledger_env(&[("API_TOKEN", ENV_TOKEN)], &["verify", "S04"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let secrets = [ENV_TOKEN, DOTENV_VALUE, AWS_KEY, PEM_LINE, FILE_TOKEN];
     assert_clean(&repo, &secrets);
@@ -150,8 +136,7 @@ fn a_key_longer_than_the_tail_is_redacted_before_the_tail_is_cut() {
 fn messages_are_redacted_too() {
     let repo = Repo::new();
     repo.ledger_ok(&["add", "S04", "Deploy"]);
-    let r = ledger_env(
-        &repo,
+    let r = repo.ledger_env(
         &[("DEPLOY_TOKEN", ENV_TOKEN)],
         &[
             "mark",
@@ -203,7 +188,7 @@ fn a_secret_cut_by_the_tail_boundary_does_not_leak_its_end() {
         "--check",
         "printf 'x%s' \"$API_TOKEN\"; head -c 4087 /dev/zero | tr '\\0' 'y'; echo",
     ]);
-    let r = ledger_env(&repo, &[("API_TOKEN", ENV_TOKEN)], &["verify", "S04"]);
+    let r = repo.ledger_env(&[("API_TOKEN", ENV_TOKEN)], &["verify", "S04"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let end = &ENV_TOKEN[ENV_TOKEN.len() - 8..];
     for blob in ledger_blobs(&repo) {

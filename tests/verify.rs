@@ -3,26 +3,11 @@
 
 mod common;
 
-use common::{BIN, Repo, Run};
+use common::{BIN, Repo};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::process::Stdio;
-
-/// git-ledger with extra environment variables.
-fn ledger_env(repo: &Repo, env: &[(&str, &str)], args: &[&str]) -> Run {
-    let out = repo
-        .cmd(BIN)
-        .envs(env.iter().copied())
-        .args(args)
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -111,8 +96,7 @@ fn checks_run_in_a_clean_checkout_of_head_not_the_work_tree() {
     // Uncommitted edits and an untracked file that would break the checks.
     repo.write("src/lib.rs", "pub fn answer() -> u32 { 41 }\n");
     repo.write("scratch.txt", "not committed\n");
-    let r = ledger_env(
-        &repo,
+    let r = repo.ledger_env(
         &[("TMPDIR", tmp.path().to_str().unwrap())],
         &["--json", "verify", "S04"],
     );

@@ -132,6 +132,17 @@ impl Repo {
         Run::from(self.cmd(BIN).args(args).output().expect("run git-ledger"))
     }
 
+    /// Runs git-ledger with extra environment variables.
+    pub fn ledger_env(&self, env: &[(&str, &str)], args: &[&str]) -> Run {
+        Run::from(
+            self.cmd(BIN)
+                .envs(env.iter().copied())
+                .args(args)
+                .output()
+                .expect("run git-ledger"),
+        )
+    }
+
     /// Runs git-ledger and expects exit 0.
     pub fn ledger_ok(&self, args: &[&str]) -> Run {
         let r = self.ledger(args);
