@@ -10,19 +10,36 @@ use clap::Args;
 use git2::{ConfigLevel, Repository};
 
 #[derive(Args)]
-pub struct InitArgs {}
+pub struct InitArgs {
+    /// Do not install the git hooks
+    #[arg(long)]
+    pub no_hooks: bool,
+}
 
-pub fn run(ctx: &Ctx, _args: InitArgs) -> Result<Outcome> {
+pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
     let repo = ctx.repo()?;
     crate::git::repo::head_commit(&repo)?;
     let changed = configure(&repo)?;
+    let hooks = match args.no_hooks {
+        true => Vec::new(),
+        false => {
+            let (dir, hooks) = crate::hooks::install::install(&repo)?;
+            super::hooks::warn_shared(&dir);
+            hooks
+        }
+    };
     if ctx.json {
-        output::emit(&output::json(&serde_json::json!({ "changed": changed })));
-    } else if changed.is_empty() {
+        output::emit(&output::json(
+            &serde_json::json!({ "changed": changed, "hooks": hooks }),
+        ));
+    } else if changed.is_empty() && hooks.is_empty() {
         output::say("git-ledger is already set up in this clone: nothing changed");
     } else {
         for c in &changed {
             output::say(&format!("set {c}"));
+        }
+        for h in &hooks {
+            output::say(h);
         }
     }
     Ok(Outcome::Ok)

@@ -1,12 +1,17 @@
 //! Argument parsing and dispatch; one file per subcommand.
 
+mod check;
 mod define;
+mod hook;
+mod hooks;
 mod init;
 mod log;
 mod mark;
 mod next;
 mod owners;
+mod scan;
 mod show;
+mod start;
 mod status;
 mod view;
 
@@ -68,6 +73,18 @@ pub enum Command {
     Owners(owners::OwnersArgs),
     /// What to do next: fix drift, re-verify, continue, start
     Next,
+    /// CI gate: record drift at HEAD, ingest new trailers; exit 1 on drift
+    Check(check::CheckArgs),
+    /// Ingest ledger trailers from commits (default: all reachable from HEAD)
+    Scan(scan::ScanArgs),
+    /// Install, remove or inspect the git hooks
+    Hooks(hooks::HooksArgs),
+    /// Hook entry point, called by the installed shims
+    Hook(hook::HookArgs),
+    /// Set the current step: commits get a Ledger-Step trailer
+    Start(start::StartArgs),
+    /// Clear the current step
+    Stop,
 }
 
 /// What every command gets: global options and lazily opened state.
@@ -127,6 +144,12 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Log(a) => log::run(&ctx, a),
         Command::Owners(a) => owners::run(&ctx, a),
         Command::Next => next::run(&ctx),
+        Command::Check(a) => check::run(&ctx, a),
+        Command::Scan(a) => scan::run(&ctx, a),
+        Command::Hooks(a) => hooks::run(&ctx, a),
+        Command::Hook(a) => hook::run(&ctx, a),
+        Command::Start(a) => start::start(&ctx, a),
+        Command::Stop => start::stop(&ctx),
     }
 }
 

@@ -12,8 +12,16 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_git-ledger");
 /// Environment every git and git-ledger process in a test gets.
 pub fn isolate(cmd: &mut Command, home: &Path) {
     for var in [
-        "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR",
-        "GIT_NOTES_REF", "GIT_LEDGER_RUN", "GIT_LEDGER_SKIP", "NO_COLOR", "GIT_PREFIX",
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_COMMON_DIR",
+        "GIT_NOTES_REF",
+        "GIT_LEDGER_RUN",
+        "GIT_LEDGER_SKIP",
+        "NO_COLOR",
+        "GIT_PREFIX",
     ] {
         cmd.env_remove(var);
     }
@@ -53,8 +61,12 @@ impl Run {
     }
 
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 }
 
@@ -67,7 +79,10 @@ pub struct Repo {
 impl Repo {
     /// An empty repository, no commit.
     pub fn empty() -> Repo {
-        let repo = Repo { dir: TempDir::new().unwrap(), home: TempDir::new().unwrap() };
+        let repo = Repo {
+            dir: TempDir::new().unwrap(),
+            home: TempDir::new().unwrap(),
+        };
         repo.git(&["init", "-q", "-b", "main", "."]);
         repo
     }
@@ -82,7 +97,10 @@ impl Repo {
 
     /// A clone of `url` (a path to a bare repository), sharing nothing else.
     pub fn clone_from(url: &Path) -> Repo {
-        let repo = Repo { dir: TempDir::new().unwrap(), home: TempDir::new().unwrap() };
+        let repo = Repo {
+            dir: TempDir::new().unwrap(),
+            home: TempDir::new().unwrap(),
+        };
         repo.git(&["clone", "-q", url.to_str().unwrap(), "."]);
         repo
     }
@@ -117,7 +135,11 @@ impl Repo {
     /// Runs git-ledger and expects exit 0.
     pub fn ledger_ok(&self, args: &[&str]) -> Run {
         let r = self.ledger(args);
-        assert_eq!(r.code, 0, "git-ledger {args:?} exited {}:\n{}{}", r.code, r.stdout, r.stderr);
+        assert_eq!(
+            r.code, 0,
+            "git-ledger {args:?} exited {}:\n{}{}",
+            r.code, r.stdout, r.stderr
+        );
         r
     }
 
@@ -159,14 +181,21 @@ impl Repo {
         for row in list.stdout.lines() {
             let object = row.split_whitespace().nth(1).unwrap();
             let text = self.git(&["notes", "--ref", "ledger", "show", object]);
-            lines.extend(text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string));
+            lines.extend(
+                text.lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(str::to_string),
+            );
         }
         lines
     }
 
     /// The events as plain git stores them, parsed.
     pub fn events(&self) -> Vec<Value> {
-        self.note_lines().iter().filter_map(|l| serde_json::from_str(l).ok()).collect()
+        self.note_lines()
+            .iter()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
     }
 
     /// Status of step `id` in `git ledger status --json`.
