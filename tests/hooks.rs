@@ -854,3 +854,25 @@ fn an_unknown_hook_name_passes() {
     assert_eq!(out.code, 0);
     assert!(out.stderr.contains("no 'pre-push' hook"), "{}", out.stderr);
 }
+
+#[test]
+fn strict_given_on_the_command_line_is_honoured() {
+    let r = storage_repo();
+    // A commit refreshes the shims' cached view of the config (strict off).
+    r.append("docs/guide.md", "x\n");
+    commit(&r, &["-m", "Docs"]);
+    let head = r.head();
+    r.append("src/storage/spaces.rs", "// one-off strict\n");
+    let c = run(r.cmd("git").args([
+        "-c",
+        "ledger.strict=true",
+        "commit",
+        "-q",
+        "-a",
+        "-m",
+        "Sneaky",
+    ]));
+    assert_eq!(c.code, 1, "{}", c.stderr);
+    assert!(c.stderr.contains("ledger.strict"), "{}", c.stderr);
+    assert_eq!(r.head(), head);
+}

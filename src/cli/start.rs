@@ -29,6 +29,7 @@ pub fn start(ctx: &Ctx, a: StartArgs) -> Result<Outcome> {
     let step = find_step(&loaded.state, &a.id)?;
     let before = config_str(&repo, "ledger.current");
     local_config(&repo)?.set_str("ledger.current", &step.id)?;
+    crate::hooks::flags::refresh(&repo);
     if ctx.json {
         output::emit(&output::json(&json!({ "current": step.id, "was": before })));
     } else {
@@ -48,6 +49,7 @@ pub fn stop(ctx: &Ctx) -> Result<Outcome> {
         Err(e) if e.code() == ErrorCode::NotFound => {}
         Err(e) => return Err(e.into()),
     }
+    crate::hooks::flags::refresh(&repo);
     if ctx.json {
         output::emit(&output::json(&json!({ "current": null, "was": before })));
     } else {

@@ -7,7 +7,7 @@
 //! the common commit (no trailers, not strict) from reading the index.
 
 use super::Verdict;
-use crate::git::repo::{self, config_bool, config_str};
+use crate::git::repo::{self, config_str};
 use crate::git::trailers::{self, LedgerTrailers};
 use crate::git::treediff::changed_files;
 use crate::ingest::trailer::unknown_step_message;
@@ -26,7 +26,7 @@ pub fn run(args: &[String]) -> Result<Verdict> {
     let repo = repo::open(None)?;
     let message = trailers::cleaned(&String::from_utf8_lossy(&raw), comment_char(&repo));
     let found = trailers::parse(&message);
-    let strict = config_bool(&repo, "ledger.strict").unwrap_or_else(|_| {
+    let strict = super::flags::strict(&repo).unwrap_or_else(|_| {
         output::warn("ledger.strict is not a boolean; treating it as false");
         false
     });

@@ -113,6 +113,7 @@ pub fn install(repo: &Repository) -> Result<(HooksDir, Vec<String>)> {
             changes.push(c);
         }
     }
+    super::flags::refresh(repo);
     Ok((dir, changes))
 }
 

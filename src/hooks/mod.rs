@@ -6,6 +6,7 @@
 //! ledger trailers or, with `ledger.strict`, an undeclared change.
 
 mod commit_msg;
+pub mod flags;
 pub mod install;
 mod post_commit;
 mod post_merge;

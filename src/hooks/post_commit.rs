@@ -17,6 +17,7 @@ use std::io::{Read, Seek, SeekFrom};
 
 pub fn run() -> Result<Verdict> {
     let repo = repo::open(None)?;
+    super::flags::refresh(&repo);
     if !ingest::has_ledger(&repo) || rewriting(&repo) {
         return Ok(Verdict::Pass);
     }

@@ -5,7 +5,7 @@
 
 use super::Verdict;
 use super::commit_msg::comment_char;
-use crate::git::repo::{self, config_str};
+use crate::git::repo;
 use crate::git::trailers::{self, Effect};
 use crate::{output, store};
 use anyhow::Result;
@@ -20,7 +20,7 @@ pub fn run(args: &[String]) -> Result<Verdict> {
         return Ok(Verdict::Pass);
     }
     let repo = repo::open(None)?;
-    let Some(current) = config_str(&repo, "ledger.current") else {
+    let Some(current) = super::flags::current(&repo) else {
         return Ok(Verdict::Pass);
     };
     let raw = std::fs::read(file)?;

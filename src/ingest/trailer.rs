@@ -142,6 +142,9 @@ fn event_for(
     d: &Declaration,
     step: &StepState,
 ) -> Result<Option<Event>> {
+    if d.effect == Effect::Work && step.status == Status::InProgress {
+        return Ok(None); // already in progress: the trailer changes nothing
+    }
     let subject = batch.redact(&info.subject);
     let template = derived(info, &d.step, Kind::Note, "trailer")
         .with("trailer", d.trailer.text())
@@ -152,12 +155,7 @@ fn event_for(
         e
     };
     let event = match &d.effect {
-        Effect::Work => {
-            if step.status == Status::InProgress {
-                return Ok(None); // already in progress: the trailer changes nothing
-            }
-            base(Kind::Status).with("status", Status::InProgress.as_str())
-        }
+        Effect::Work => base(Kind::Status).with("status", Status::InProgress.as_str()),
         Effect::Status(status) => {
             let mut e = base(Kind::Status).with("status", status.as_str());
             if *status == Status::Verified
