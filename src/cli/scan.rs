@@ -92,6 +92,10 @@ pub fn plan_trailers(
     repo: &Repository,
     commits: &[Oid],
 ) -> Result<()> {
+    let tip = repo.head().ok().and_then(|h| h.target());
+    if let Some(tip) = tip.or_else(|| commits.last().copied()) {
+        batch.set_range(commits.to_vec(), tip);
+    }
     for id in commits {
         let commit = repo.find_commit(*id)?;
         if !ingest::mentions_ledger(commit.message_bytes()) {

@@ -27,6 +27,7 @@ pub fn run(args: &[String]) -> Result<Verdict> {
     let by = recorder(&repo, &head);
     let message = format!("git-ledger: post-merge {}", short(&head.id().to_string()));
     let (written, report, _) = ingest::write(&repo, &message, true, |batch| {
+        batch.set_range(brought.clone(), head.id());
         for id in &brought {
             let mut info = CommitInfo::read(repo.find_commit(*id)?);
             if !info.trailers.is_empty() {

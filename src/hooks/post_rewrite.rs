@@ -49,7 +49,10 @@ pub fn run(args: &[String]) -> Result<Verdict> {
     };
     let by = recorder(&repo, &head);
     let message = format!("git-ledger: post-rewrite {}", short(&head.id().to_string()));
+    let mut range: Vec<Oid> = upstream.clone();
+    range.extend(rewritten.iter().map(|(_, new)| *new));
     let (written, report, _) = ingest::write(&repo, &message, true, |batch| {
+        batch.set_range(range.clone(), head.id());
         for (old, new) in &rewritten {
             let mut info = CommitInfo::read(repo.find_commit(*new)?);
             info.original = repo.find_commit(*old).is_ok().then_some(*old);

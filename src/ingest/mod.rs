@@ -10,6 +10,7 @@
 //! `--no-record`, only applied in memory.
 
 pub mod head;
+pub mod lineage;
 pub mod range;
 pub mod touch;
 pub mod trailer;
@@ -152,6 +153,9 @@ pub struct Batch<'r> {
     notes_on: HashMap<Oid, Vec<Event>>,
     owns: HashMap<String, Owns>,
     redactor: Option<Redactor>,
+    /// The range being ingested and its tip, for `is_later`.
+    range: Option<(Vec<Oid>, Oid)>,
+    lineage: Option<lineage::Lineage>,
 }
 
 impl<'r> Batch<'r> {
@@ -166,6 +170,8 @@ impl<'r> Batch<'r> {
             notes_on: HashMap::new(),
             owns: HashMap::new(),
             redactor: None,
+            range: None,
+            lineage: None,
         })
     }
 
@@ -239,16 +245,37 @@ impl<'r> Batch<'r> {
         Ok(Some((fingerprint(&files), tree.id().to_string())))
     }
 
+    /// Declares the commits being ingested (oldest first) and their tip, so
+    /// that `is_later` answers from one pass over the range.
+    pub fn set_range(&mut self, commits: Vec<Oid>, head: Oid) {
+        self.range = Some((commits, head));
+        self.lineage = None;
+    }
+
     /// Whether `later` (a commit id as stored) is `commit` or descends from
     /// it; a commit this clone does not have counts as later when its event
     /// is newer than `commit`.
-    pub fn is_later(&self, later: &str, later_at: &str, commit: &CommitInfo<'_>) -> bool {
-        match Oid::from_str(later) {
-            Ok(l) if l == commit.id => true,
-            Ok(l) if self.repo.find_commit(l).is_ok() => {
-                self.repo.graph_descendant_of(l, commit.id).unwrap_or(false)
-            }
-            _ => later_at > commit.at.as_str(),
+    pub fn is_later(&mut self, later: &str, later_at: &str, commit: &CommitInfo<'_>) -> bool {
+        let Ok(l) = Oid::from_str(later) else {
+            return later_at > commit.at.as_str();
+        };
+        if l == commit.id {
+            return true;
+        }
+        if self.lineage.is_none()
+            && let Some((commits, head)) = &self.range
+        {
+            self.lineage = lineage::Lineage::new(self.repo, commits, *head).ok();
+        }
+        if let Some(lin) = &mut self.lineage
+            && let Some(answer) = lin.is_later(self.repo, l, commit.id)
+        {
+            return answer;
+        }
+        if self.repo.find_commit(l).is_ok() {
+            self.repo.graph_descendant_of(l, commit.id).unwrap_or(false)
+        } else {
+            later_at > commit.at.as_str()
         }
     }
 }

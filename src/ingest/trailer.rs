@@ -99,9 +99,11 @@ fn already(
     }))
 }
 
-/// Why an old commit's trailer no longer applies, if it does not.
+/// Why an old commit's trailer no longer applies, if it does not. Drift
+/// recorded on the very commit for want of a declaration does not count:
+/// the trailer (added by an amend) is that declaration.
 fn superseded(
-    batch: &Batch<'_>,
+    batch: &mut Batch<'_>,
     info: &CommitInfo<'_>,
     d: &Declaration,
     step: &StepState,
@@ -109,30 +111,32 @@ fn superseded(
     if !batch.history {
         return None;
     }
+    let short = crate::git::repo::short;
     match d.effect {
-        Effect::Ack => step
-            .baseline
-            .as_ref()
-            .filter(|b| batch.is_later(&b.commit, &b.at, info))
-            .map(|b| {
+        Effect::Ack => {
+            let b = step.baseline.as_ref()?;
+            batch.is_later(&b.commit, &b.at, info).then(|| {
                 format!(
                     "{} was verified again later (at {})",
                     d.step,
-                    crate::git::repo::short(&b.commit)
+                    short(&b.commit)
                 )
-            }),
-        _ => step
-            .mark
-            .as_ref()
-            .filter(|m| batch.is_later(&m.commit, &m.at, info))
-            .map(|m| {
+            })
+        }
+        _ => {
+            let m = step.mark.as_ref()?;
+            let own_drift = m.status == Status::DriftDetected
+                && m.commit == info.id.to_string()
+                && matches!(m.source.as_str(), "hook" | "check");
+            (!own_drift && batch.is_later(&m.commit, &m.at, info)).then(|| {
                 format!(
                     "{} has a later status: {} (at {})",
                     d.step,
                     m.status,
-                    crate::git::repo::short(&m.commit)
+                    short(&m.commit)
                 )
-            }),
+            })
+        }
     }
 }
 
