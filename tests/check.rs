@@ -291,3 +291,55 @@ fn outside_a_repository_it_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a git repository"));
 }
+
+/// The commands docs/ci.md gives a CI job, run in a fresh clone.
+const CI_RECIPE: &str = r#"
+set -e
+if git ls-remote --exit-code origin refs/notes/ledger >/dev/null; then
+    git fetch --no-tags origin refs/notes/ledger:refs/notes/ledger
+fi
+git ledger check --no-record
+"#;
+
+#[test]
+fn the_ci_recipe_catches_drift_in_a_fresh_clone() {
+    let (_dir, remote) = bare_remote();
+    let dev = storage_repo();
+    dev.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    dev.append("src/storage/spaces.rs", "// pushed without hooks\n");
+    dev.commit_all("Unchecked storage change");
+    dev.git(&["push", "-q", "origin", "main", "refs/notes/ledger"]);
+
+    let ci = Repo::clone_from(&remote);
+    let tip = dev.git(&["rev-parse", "refs/notes/ledger"]);
+    let out = ci.cmd("sh").args(["-c", CI_RECIPE]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("drift_detected  S04"), "{stdout}");
+    assert_eq!(
+        ci.git(&["rev-parse", "refs/notes/ledger"]),
+        tip,
+        "--no-record wrote nothing"
+    );
+}
+
+#[test]
+fn the_ci_recipe_passes_while_the_remote_has_no_ledger() {
+    let (_dir, remote) = bare_remote();
+    let dev = Repo::new();
+    dev.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    dev.git(&["push", "-q", "origin", "main"]);
+    let ci = Repo::clone_from(&remote);
+    let out = ci.cmd("sh").args(["-c", CI_RECIPE]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -876,3 +876,22 @@ fn strict_given_on_the_command_line_is_honoured() {
     assert!(c.stderr.contains("ledger.strict"), "{}", c.stderr);
     assert_eq!(r.head(), head);
 }
+
+#[test]
+fn amending_with_the_suggested_ledger_step_makes_it_work_in_progress() {
+    let r = storage_repo();
+    r.append("src/storage/spaces.rs", "// real work\n");
+    commit(&r, &["-m", "Real work"]);
+    assert_eq!(r.status_of("S04"), "drift_detected");
+    let fix = run(r.cmd("git").args([
+        "commit",
+        "-q",
+        "--amend",
+        "--no-edit",
+        "--trailer",
+        "Ledger-Step: S04",
+    ]));
+    assert_eq!(fix.code, 0, "{}", fix.stderr);
+    assert!(fix.stderr.contains("S04 → in_progress"), "{}", fix.stderr);
+    assert_eq!(r.status_of("S04"), "in_progress");
+}

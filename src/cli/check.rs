@@ -150,7 +150,7 @@ fn render(
             what.push_str(if record {
                 " (recorded now on HEAD)"
             } else {
-                " (not recorded: --no-record)"
+                " (found now; not recorded)"
             });
         } else if let Some(c) = d["since"].as_str() {
             what.push_str(&format!(" (since {})", short(c)));

@@ -121,7 +121,7 @@ fn undeclared(
                     files.join(", ")
                 ),
                 format!(
-                    "declare it with a trailer: git commit --trailer \"Ledger-Step: {id}\" (work on {id}) or --trailer \"Ledger-Ack: {id}\" (its verification still stands)",
+                    "declare it with a trailer: git commit --trailer \"Ledger-Step: {id}\" (work on {id}) or --trailer \"Ledger-Ack: {id}\" (a reviewed change that leaves {id} as it was)",
                     id = step.id
                 ),
             )

@@ -58,7 +58,7 @@ fn drift(d: &Drift) {
             id = d.step
         );
         eprintln!(
-            "hint: if {id}'s verification still holds: git commit --amend --no-edit --trailer \"Ledger-Ack: {id}\"",
+            "hint: if it leaves {id} as it was (a reviewed, non-functional change): git commit --amend --no-edit --trailer \"Ledger-Ack: {id}\"",
             id = d.step
         );
     } else {
