@@ -895,3 +895,21 @@ fn amending_with_the_suggested_ledger_step_makes_it_work_in_progress() {
     assert!(fix.stderr.contains("S04 → in_progress"), "{}", fix.stderr);
     assert_eq!(r.status_of("S04"), "in_progress");
 }
+
+#[test]
+fn uninstall_leaves_hooks_that_are_project_files_alone() {
+    let r = Repo::new();
+    r.git(&["config", "core.hooksPath", "hooks"]);
+    r.ledger_ok(&["hooks", "install"]);
+    r.commit_all("Ship the hooks with the project");
+    let out = r.ledger(&["hooks", "uninstall"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("git config --unset core.hooksPath"),
+        "{}",
+        out.stderr
+    );
+    for h in HOOKS {
+        assert!(r.path().join("hooks").join(h).exists(), "{h} kept");
+    }
+}

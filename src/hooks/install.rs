@@ -161,6 +161,19 @@ fn write_executable(path: &Path, content: &str) -> Result<()> {
 /// Removes our shims and puts chained hooks back; one line per change.
 pub fn uninstall(repo: &Repository) -> Result<(HooksDir, Vec<String>)> {
     let dir = hooks_dir(repo)?;
+    // Shims inside the work tree (core.hooksPath=hooks, say) are project files.
+    if let Some(root) = repo.workdir()
+        && dir.from_config
+        && dir.path.starts_with(root)
+    {
+        return Err(user_hint(
+            format!(
+                "core.hooksPath points into the work tree ({}): its hooks are project files, not removed",
+                dir.path.display()
+            ),
+            "to stop using them in this clone: git config --unset core.hooksPath",
+        ));
+    }
     let mut changes = Vec::new();
     for name in HOOKS {
         let path = dir.path.join(name);

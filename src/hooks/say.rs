@@ -6,8 +6,22 @@ use crate::git::repo::short;
 use crate::ingest::{Drift, Report};
 use crate::ledger::{Kind, Located};
 
+/// After a pull or a rebase many events may come at once: the first few
+/// are shown, then a count (`git ledger log` has them all).
+const SHOWN: usize = 8;
+
 pub fn outcome(written: &[Located], report: &Report) {
-    for l in written.iter().filter(|l| l.event.source == "trailer") {
+    let from_trailers: Vec<&Located> = written
+        .iter()
+        .filter(|l| l.event.source == "trailer")
+        .collect();
+    if from_trailers.len() > SHOWN {
+        eprintln!(
+            "git-ledger: {} events from trailers; the first {SHOWN} (git ledger log shows all):",
+            from_trailers.len()
+        );
+    }
+    for l in from_trailers.into_iter().take(SHOWN) {
         let e = &l.event;
         let what = match e.kind {
             Kind::Ack => "acknowledged: its verification stands, fingerprint updated".to_string(),
@@ -23,7 +37,13 @@ pub fn outcome(written: &[Located], report: &Report) {
     for id in &report.withdrawn {
         eprintln!("git-ledger: the drift recorded for {id} on the rewritten commit is withdrawn");
     }
-    for r in &report.rejected {
+    if report.rejected.len() > SHOWN {
+        eprintln!(
+            "warning: {} ledger trailers could not be used; the first {SHOWN} (git ledger scan lists all):",
+            report.rejected.len()
+        );
+    }
+    for r in report.rejected.iter().take(SHOWN) {
         eprintln!(
             "warning: trailer '{}' of {} ignored: {}",
             r.trailer,
