@@ -2,6 +2,8 @@ mod cli;
 mod drift;
 mod error;
 mod git;
+mod hooks;
+mod ingest;
 mod ledger;
 mod markdown;
 mod output;

@@ -14,6 +14,9 @@ pub struct InitArgs {
     /// Also make plain `git fetch <remote>` bring the remote's ledger
     #[arg(long, value_name = "remote")]
     pub remote: Option<String>,
+    /// Do not install the git hooks
+    #[arg(long)]
+    pub no_hooks: bool,
 }
 
 pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
@@ -27,13 +30,26 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
     if let Some(r) = &remote {
         changed.extend(crate::sync::track_remote_ledger(&repo, r)?);
     }
+    let hooks = match args.no_hooks {
+        true => Vec::new(),
+        false => {
+            let (dir, hooks) = crate::hooks::install::install(&repo)?;
+            super::hooks::warn_shared(&dir);
+            hooks
+        }
+    };
     if ctx.json {
-        output::emit(&output::json(&serde_json::json!({ "changed": changed })));
-    } else if changed.is_empty() {
+        output::emit(&output::json(
+            &serde_json::json!({ "changed": changed, "hooks": hooks }),
+        ));
+    } else if changed.is_empty() && hooks.is_empty() {
         output::say("git-ledger is already set up in this clone: nothing changed");
     } else {
         for c in &changed {
             output::say(&format!("set {c}"));
+        }
+        for h in &hooks {
+            output::say(h);
         }
     }
     Ok(Outcome::Ok)

@@ -1,16 +1,21 @@
 //! Argument parsing and dispatch; one file per subcommand.
 
+mod check;
 mod define;
 mod docs;
 mod doctor;
 mod export;
+mod hook;
+mod hooks;
 mod import;
 mod init;
 mod log;
 mod mark;
 mod next;
 mod owners;
+mod scan;
 mod show;
+mod start;
 mod status;
 mod sync;
 mod trust;
@@ -75,6 +80,18 @@ pub enum Command {
     Owners(owners::OwnersArgs),
     /// What to do next: fix drift, re-verify, continue, start
     Next,
+    /// CI gate: record drift at HEAD, ingest new trailers; exit 1 on drift
+    Check(check::CheckArgs),
+    /// Ingest ledger trailers from commits (default: all reachable from HEAD)
+    Scan(scan::ScanArgs),
+    /// Install, remove or inspect the git hooks
+    Hooks(hooks::HooksArgs),
+    /// Hook entry point, called by the installed shims
+    Hook(hook::HookArgs),
+    /// Set the current step: commits get a Ledger-Step trailer
+    Start(start::StartArgs),
+    /// Clear the current step
+    Stop,
     /// Run steps' checks in a clean checkout; record evidence and status
     Verify(verify::VerifyArgs),
     /// Show steps' check commands and allow this clone to run them
@@ -152,6 +169,12 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Log(a) => log::run(&ctx, a),
         Command::Owners(a) => owners::run(&ctx, a),
         Command::Next => next::run(&ctx),
+        Command::Check(a) => check::run(&ctx, a),
+        Command::Scan(a) => scan::run(&ctx, a),
+        Command::Hooks(a) => hooks::run(&ctx, a),
+        Command::Hook(a) => hook::run(&ctx, a),
+        Command::Start(a) => start::start(&ctx, a),
+        Command::Stop => start::stop(&ctx),
         Command::Verify(a) => verify::run(&ctx, a),
         Command::Trust(a) => trust::run(&ctx, a),
         Command::Doctor => doctor::run(&ctx),

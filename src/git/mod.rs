@@ -3,3 +3,5 @@
 pub mod fingerprint;
 pub mod owns;
 pub mod repo;
+pub mod trailers;
+pub mod treediff;

@@ -62,6 +62,16 @@ impl Owns {
     }
 }
 
+/// Whether `patterns` can own `path` at all, judged from their literal
+/// directory prefixes without building a matcher: hooks use it to skip the
+/// steps a commit's paths cannot concern. `true` means "maybe".
+pub fn may_own(patterns: &[String], path: &str) -> bool {
+    patterns
+        .iter()
+        .filter(|p| !p.starts_with('!') && !p.starts_with('#'))
+        .any(|p| path.starts_with(literal_prefix(p).as_str()))
+}
+
 fn check_pattern(p: &str) -> Result<(), String> {
     if p.trim().is_empty() {
         return Err("invalid glob '': an empty pattern owns nothing".into());
@@ -199,5 +209,12 @@ mod tests {
         assert!(o.could_match_under("src/storage/x/"));
         assert!(!o.could_match_under("docs/"));
         assert!(owns(&["*.rs"]).could_match_under("anything/"));
+        let globs = [
+            "src/storage/**".to_string(),
+            "!src/storage/gen.rs".to_string(),
+        ];
+        assert!(may_own(&globs, "src/storage/a.rs"));
+        assert!(!may_own(&globs, "docs/a.md"));
+        assert!(may_own(&["*.sql".to_string()], "db/x.sql"));
     }
 }

@@ -1,0 +1,134 @@
+//! `git ledger scan [RANGE]`: ingests the ledger trailers of the commits in
+//! RANGE (default: everything reachable from HEAD). Idempotent: event ids
+//! derive from the commit and the trailer, so a second scan, or a scan in
+//! another clone, adds nothing new.
+
+use super::Ctx;
+use super::show::event_json;
+use crate::error::Outcome;
+use crate::git::repo::{head_commit, short};
+use crate::ingest::{self, CommitInfo, Report, range, trailer};
+use crate::ledger::{Kind, Located};
+use crate::output;
+use anyhow::Result;
+use clap::Args;
+use git2::{Oid, Repository};
+use serde_json::{Value, json};
+
+#[derive(Args)]
+pub struct ScanArgs {
+    /// Commits to read: A..B, A...B, or a revision and its history (default: HEAD)
+    pub range: Option<String>,
+}
+
+pub fn run(ctx: &Ctx, a: ScanArgs) -> Result<Outcome> {
+    let repo = ctx.repo()?;
+    let head = head_commit(&repo)?.id();
+    let commits = match &a.range {
+        Some(spec) => range::resolve(&repo, spec)?,
+        None => range::between(&repo, None, head)?,
+    };
+    ctx.load(&repo)?;
+    let (written, report) = ingest_trailers(&repo, &commits, "git-ledger: scan")?;
+    if a.range.is_none() {
+        range::mark_scanned(&repo, head);
+    }
+    if ctx.json {
+        output::emit(&output::json(&json!({
+            "range": a.range.as_deref().unwrap_or("HEAD"),
+            "commits": commits.len(),
+            "with_trailers": report.commits,
+            "trailers": report.trailers,
+            "added": written.iter().map(event_json).collect::<Vec<Value>>(),
+            "already": report.already,
+            "superseded": report.superseded,
+            "rejected": report.rejected,
+        })));
+        return Ok(Outcome::Ok);
+    }
+    output::say(&format!(
+        "scanned {} commit(s), {} with ledger trailers: {} event(s) added, {} already recorded",
+        commits.len(),
+        report.commits,
+        written.len(),
+        report.already
+    ));
+    for l in &written {
+        output::say(&format!("  {}", describe(l)));
+    }
+    for s in &report.superseded {
+        output::say(&format!(
+            "  superseded: {} '{}': {}",
+            short(&s.commit),
+            s.trailer,
+            s.reason
+        ));
+    }
+    for s in &report.rejected {
+        output::say(&format!(
+            "  not ingested: {} '{}': {}",
+            short(&s.commit),
+            s.trailer,
+            s.reason
+        ));
+    }
+    Ok(Outcome::Ok)
+}
+
+/// Plans and writes the trailer events of `commits` (oldest first).
+pub fn ingest_trailers(
+    repo: &Repository,
+    commits: &[Oid],
+    message: &str,
+) -> Result<(Vec<Located>, Report)> {
+    let (written, report, _) = ingest::write(repo, message, true, |batch| {
+        plan_trailers(batch, repo, commits)
+    })?;
+    Ok((written, report))
+}
+
+pub fn plan_trailers(
+    batch: &mut ingest::Batch<'_>,
+    repo: &Repository,
+    commits: &[Oid],
+) -> Result<()> {
+    let tip = repo.head().ok().and_then(|h| h.target());
+    if let Some(tip) = tip.or_else(|| commits.last().copied()) {
+        batch.set_range(commits.to_vec(), tip);
+    }
+    for id in commits {
+        let commit = repo.find_commit(*id)?;
+        if !ingest::mentions_ledger(commit.message_bytes()) {
+            continue;
+        }
+        let mut info = CommitInfo::read(commit);
+        if info.trailers.is_empty() {
+            continue;
+        }
+        batch.report.commits += 1;
+        for t in &info.trailers.trailers {
+            batch.report.trailers.push(ingest::ReadTrailer {
+                commit: info.id.to_string(),
+                key: t.key.name(),
+                value: t.value.clone(),
+            });
+        }
+        trailer::ingest(batch, &mut info)?;
+    }
+    Ok(())
+}
+
+/// "a1b2c3d  S04  → in_progress  (Ledger-Step: S04)"
+pub fn describe(l: &Located) -> String {
+    let e = &l.event;
+    let what = match e.kind {
+        Kind::Ack => "acknowledged".to_string(),
+        _ => format!("→ {}", e.str_field("status").unwrap_or("?")),
+    };
+    format!(
+        "{}  {}  {what}  ({})",
+        short(&l.commit),
+        e.step,
+        e.str_field("trailer").unwrap_or(&e.source)
+    )
+}

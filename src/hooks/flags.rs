@@ -1,0 +1,225 @@
+//! The hook flags file: `ledger.current` and `ledger.strict` as plain
+//! `key=value` lines in `<git dir>/git-ledger/hook-flags`, so that the
+//! shims of `prepare-commit-msg` and `commit-msg` can leave early with
+//! shell built-ins instead of starting a process on every commit.
+//!
+//! It is derived state: a shim trusts it only while it is newer than every
+//! config file git reads (and no `git -c` setting is in the environment),
+//! and falls back to `git config` otherwise. Where config includes other
+//! files it cannot watch, the file is not written at all.
+
+use crate::git::repo::{config_bool, config_str};
+use git2::Repository;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+fn path(repo: &Repository) -> PathBuf {
+    repo.path().join("git-ledger").join("hook-flags")
+}
+
+/// The config files git reads for this repository (the shim checks the same list).
+fn config_files(repo: &Repository) -> Vec<PathBuf> {
+    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    let home = env("HOME").map(PathBuf::from).unwrap_or_default();
+    vec![
+        crate::git::repo::common_dir(repo).join("config"),
+        repo.path().join("config.worktree"),
+        env("GIT_CONFIG_GLOBAL")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home.join(".gitconfig")),
+        env("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home.join(".config"))
+            .join("git")
+            .join("config"),
+        env("GIT_CONFIG_SYSTEM")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/etc/gitconfig")),
+    ]
+}
+
+/// Whole seconds, as the most coarse shell `test -nt` compares them.
+fn mtime_secs(p: &Path) -> Option<u64> {
+    let m = std::fs::metadata(p).ok()?.modified().ok()?;
+    m.duration_since(SystemTime::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_secs())
+}
+
+fn uses_includes(repo: &Repository) -> bool {
+    let Ok(cfg) = repo.config() else { return true };
+    let Ok(entries) = cfg.entries(Some("include")) else {
+        return true;
+    };
+    let mut found = false;
+    let _ = entries.for_each(|e| {
+        let name = e.name().unwrap_or("").to_ascii_lowercase();
+        found |= name.starts_with("include.") || name.starts_with("includeif.");
+    });
+    found
+}
+
+/// Rewrites the flags file when it is missing, stale or wrong. Best
+/// effort: without it the shims ask `git config`, which is only slower.
+pub fn refresh(repo: &Repository) {
+    let target = path(repo);
+    if std::env::var_os("GIT_CONFIG_PARAMETERS").is_some_and(|v| !v.is_empty())
+        || std::env::var_os("GIT_CONFIG_COUNT").is_some_and(|v| !v.is_empty())
+    {
+        return; // values seen now include one-off `git -c` settings
+    }
+    let watched = config_files(repo);
+    let stamps = |files: &[PathBuf]| -> Vec<Option<SystemTime>> {
+        files
+            .iter()
+            .map(|f| std::fs::metadata(f).and_then(|m| m.modified()).ok())
+            .collect()
+    };
+    let before = stamps(&watched);
+    if uses_includes(repo) {
+        let _ = std::fs::remove_file(&target);
+        return;
+    }
+    let content = format!(
+        "current={}\nstrict={}\n",
+        config_str(repo, "ledger.current").unwrap_or_default(),
+        config_bool(repo, "ledger.strict").unwrap_or(true)
+    );
+    let fresh = mtime_secs(&target).is_some_and(|written| {
+        watched
+            .iter()
+            .all(|f| mtime_secs(f).is_none_or(|m| written > m))
+    });
+    if fresh && std::fs::read_to_string(&target).is_ok_and(|c| c == content) {
+        return;
+    }
+    let Some(dir) = target.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let tmp = dir.join(format!("hook-flags.{}.tmp", std::process::id()));
+    if std::fs::write(&tmp, content).is_ok() && std::fs::rename(&tmp, &target).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    // A config change while this ran may not be in what was written.
+    if stamps(&watched) != before {
+        let _ = std::fs::remove_file(&target);
+    }
+}
+
+/// A value given with `git -c KEY=VALUE` (GIT_CONFIG_PARAMETERS, or
+/// GIT_CONFIG_COUNT/KEY_n/VALUE_n), which git passes to hooks in the
+/// environment and libgit2 does not read. The last one wins.
+pub fn command_line_value(key: &str) -> Option<String> {
+    let mut found = None;
+    if let Ok(params) = std::env::var("GIT_CONFIG_PARAMETERS") {
+        for (k, v) in parse_parameters(&params) {
+            if k.eq_ignore_ascii_case(key) {
+                found = Some(v.unwrap_or_else(|| "true".into()));
+            }
+        }
+    }
+    let count: usize = std::env::var("GIT_CONFIG_COUNT")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    for i in 0..count {
+        if std::env::var(format!("GIT_CONFIG_KEY_{i}")).is_ok_and(|k| k.eq_ignore_ascii_case(key)) {
+            found = std::env::var(format!("GIT_CONFIG_VALUE_{i}")).ok();
+        }
+    }
+    found
+}
+
+/// `'a.b'='v' 'c.d'` → [("a.b", Some("v")), ("c.d", None)]; quotes are
+/// shell single quotes (`'\''` for a quote inside).
+fn parse_parameters(s: &str) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    let mut chars = s.chars().peekable();
+    let mut words: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut in_word = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                for q in chars.by_ref() {
+                    if q == '\'' {
+                        break;
+                    }
+                    current.push(q);
+                }
+            }
+            '\\' => {
+                if let Some(n) = chars.next() {
+                    current.push(n);
+                }
+            }
+            '=' if in_word && words.is_empty() => {
+                words.push(std::mem::take(&mut current));
+            }
+            ' ' => {
+                if in_word {
+                    words.push(std::mem::take(&mut current));
+                    push_entry(&mut out, &mut words);
+                }
+                in_word = false;
+            }
+            c => {
+                in_word = true;
+                current.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(current);
+        push_entry(&mut out, &mut words);
+    }
+    out
+}
+
+fn push_entry(out: &mut Vec<(String, Option<String>)>, words: &mut Vec<String>) {
+    let mut w = std::mem::take(words).into_iter();
+    if let Some(key) = w.next() {
+        out.push((key, w.next()));
+    }
+}
+
+/// `ledger.strict`, honouring `git -c` too.
+pub fn strict(repo: &Repository) -> Result<bool, ()> {
+    match command_line_value("ledger.strict") {
+        Some(v) => match v.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "on" | "1" | "" => Ok(true),
+            "false" | "no" | "off" | "0" => Ok(false),
+            _ => Err(()),
+        },
+        None => config_bool(repo, "ledger.strict").map_err(|_| ()),
+    }
+}
+
+/// `ledger.current`, honouring `git -c` too.
+pub fn current(repo: &Repository) -> Option<String> {
+    command_line_value("ledger.current")
+        .or_else(|| config_str(repo, "ledger.current"))
+        .filter(|c| !c.trim().is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_git_dash_c_parameters() {
+        let p =
+            parse_parameters("'user.name'='A B' 'ledger.strict'='true' 'core.x' 'q.k'='it'\\''s'");
+        assert_eq!(
+            p,
+            [
+                ("user.name".to_string(), Some("A B".to_string())),
+                ("ledger.strict".into(), Some("true".into())),
+                ("core.x".into(), None),
+                ("q.k".into(), Some("it's".into())),
+            ]
+        );
+    }
+}

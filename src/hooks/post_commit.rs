@@ -1,0 +1,64 @@
+//! `post-commit`: ingests HEAD's trailers and records drift for changes to
+//! files of verified or pending steps the commit did not declare.
+//!
+//! The common commit (no trailer, no owned file changed) reads the cached
+//! ledger state and the commit's own diff, and writes nothing. Commits made
+//! by a rewrite (amend, rebase) are left to `post-rewrite`, which runs after
+//! git has carried the old commits' notes over.
+
+use super::{Verdict, say};
+use crate::git::owns::may_own;
+use crate::git::repo::{self, short};
+use crate::ingest::{self, CommitInfo, touch, trailer};
+use crate::store;
+use anyhow::Result;
+use git2::Repository;
+use std::io::{Read, Seek, SeekFrom};
+
+pub fn run() -> Result<Verdict> {
+    let repo = repo::open(None)?;
+    super::flags::refresh(&repo);
+    if !ingest::has_ledger(&repo) || rewriting(&repo) {
+        return Ok(Verdict::Pass);
+    }
+    let head = repo::head_commit(&repo)?;
+    let mut info = CommitInfo::read(head);
+    if info.trailers.is_empty() {
+        let state = store::load(&repo)?.state;
+        let paths = info.changed(&repo)?;
+        let concerned = state
+            .active_steps()
+            .iter()
+            .any(|s| touch::watched(s) && paths.iter().any(|p| may_own(&s.def.owns, p)));
+        if !concerned {
+            return Ok(Verdict::Pass);
+        }
+    }
+    let message = format!("git-ledger: post-commit {}", short(&info.id.to_string()));
+    let (written, report, _) = ingest::write(&repo, &message, false, |batch| {
+        trailer::ingest(batch, &mut info)?;
+        touch::record(batch, &mut info)
+    })?;
+    say::outcome(&written, &report);
+    Ok(Verdict::Pass)
+}
+
+/// Whether HEAD was just moved by `commit --amend` or a rebase, read from
+/// the last line of HEAD's reflog (git sets no variable for these).
+fn rewriting(repo: &Repository) -> bool {
+    let Ok(mut f) = std::fs::File::open(repo.path().join("logs").join("HEAD")) else {
+        return false;
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let start = len.saturating_sub(4096);
+    let mut tail = Vec::new();
+    if f.seek(SeekFrom::Start(start)).is_err() || f.read_to_end(&mut tail).is_err() {
+        return false;
+    }
+    let tail = String::from_utf8_lossy(&tail);
+    let Some(last) = tail.lines().last() else {
+        return false;
+    };
+    let message = last.split_once('\t').map(|(_, m)| m).unwrap_or("");
+    message.starts_with("commit (amend)") || message.starts_with("rebase")
+}

@@ -1,0 +1,346 @@
+//! Commits → events: what trailers declare, what undeclared changes to
+//! owned files mean, and what HEAD's fingerprints say. Shared by the hooks,
+//! `scan` and `check`.
+//!
+//! Every event made here has an id derived from its origin (the commit and
+//! the trailer text, or the commit and the step for drift), appended with
+//! `Draft::with_fixed_id`: ingesting twice, or in two clones, adds nothing.
+//! Planning runs against a working copy of the state, so each decision sees
+//! the events planned before it, and the same plan can be written or, for
+//! `--no-record`, only applied in memory.
+
+pub mod head;
+pub mod lineage;
+pub mod range;
+pub mod touch;
+pub mod trailer;
+
+use crate::git::fingerprint::{fingerprint, owned_files};
+use crate::git::owns::Owns;
+use crate::git::repo::{NOTES_REF, short};
+use crate::git::trailers::{self, LedgerTrailers};
+use crate::git::treediff;
+use crate::ledger::event::hash_id;
+use crate::ledger::{Event, Kind, LedgerState, Located, Status, StepState, time};
+use crate::redact::Redactor;
+use crate::store::{self, Draft, notes};
+use anyhow::Result;
+use git2::{Commit, Oid, Repository, Tree};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// One commit, read once: its trailers and who/when for derived events.
+pub struct CommitInfo<'r> {
+    pub commit: Commit<'r>,
+    pub id: Oid,
+    pub trailers: LedgerTrailers,
+    pub subject: String,
+    pub author: String,
+    pub at: String,
+    /// For a commit made by a rewrite: the commit it replaces.
+    pub original: Option<Oid>,
+    changed: Option<Vec<String>>,
+}
+
+impl<'r> CommitInfo<'r> {
+    pub fn read(commit: Commit<'r>) -> CommitInfo<'r> {
+        let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+        let author = {
+            let a = commit.author();
+            format!(
+                "{} <{}>",
+                String::from_utf8_lossy(a.name_bytes()),
+                String::from_utf8_lossy(a.email_bytes())
+            )
+        };
+        CommitInfo {
+            id: commit.id(),
+            trailers: if mentions_ledger(message.as_bytes()) {
+                trailers::parse(&message)
+            } else {
+                LedgerTrailers::default()
+            },
+            subject: message.lines().next().unwrap_or("").trim().to_string(),
+            author,
+            at: time::format_rfc3339(commit.time().seconds()),
+            commit,
+            original: None,
+            changed: None,
+        }
+    }
+
+    pub fn short(&self) -> String {
+        short(&self.id.to_string()).to_string()
+    }
+
+    /// Paths this commit changed against its first parent (all its files
+    /// for a root commit); computed once, in time proportional to the change.
+    pub fn changed(&mut self, repo: &Repository) -> Result<&[String]> {
+        if self.changed.is_none() {
+            let tree = self.commit.tree()?;
+            let parent_tree = match self.commit.parent(0) {
+                Ok(p) => Some(p.tree()?),
+                Err(_) => None,
+            };
+            self.changed = Some(treediff::changed_files(repo, parent_tree.as_ref(), &tree)?);
+        }
+        Ok(self.changed.as_deref().unwrap_or(&[]))
+    }
+}
+
+/// Why a trailer did not become an event.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    pub commit: String,
+    pub trailer: String,
+    pub reason: String,
+}
+
+/// A step found drifted: by an undeclared change (hooks) or at HEAD (check).
+#[derive(Debug, Clone, Serialize)]
+pub struct Drift {
+    pub step: String,
+    pub title: String,
+    /// The status the drift replaced.
+    pub was: Status,
+    pub commit: String,
+    pub files: Vec<String>,
+    /// `undeclared` (a commit changed the files without declaring it) or
+    /// `fingerprint` (the files at HEAD differ from the verified ones).
+    pub cause: &'static str,
+    /// The drift event's id (also when it was recorded before).
+    pub event: String,
+    /// Whether this run planned it (false: already recorded).
+    pub new: bool,
+}
+
+/// A ledger trailer as read from a commit.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadTrailer {
+    pub commit: String,
+    pub key: &'static str,
+    pub value: String,
+}
+
+/// What planning found, besides the events.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// Commits with ledger trailers.
+    pub commits: usize,
+    /// Their ledger trailers, in order.
+    pub trailers: Vec<ReadTrailer>,
+    /// Events already in the ledger (an earlier ingest, another clone, a rewrite's copy).
+    pub already: usize,
+    /// Trailers whose step has a later status (or verification) than the commit.
+    pub superseded: Vec<Skipped>,
+    /// Trailers naming unknown or retired steps, or that cannot be read.
+    pub rejected: Vec<Skipped>,
+    pub drift: Vec<Drift>,
+    /// Hook drift withdrawn because a rewritten commit now declares its change.
+    pub withdrawn: Vec<String>,
+}
+
+/// Planned events against a working copy of the ledger state.
+pub struct Batch<'r> {
+    pub repo: &'r Repository,
+    pub state: LedgerState,
+    pub drafts: Vec<Draft>,
+    pub report: Report,
+    /// Trailer statuses of old commits give way to later ones (scan, check);
+    /// a commit just made has nothing later (hooks).
+    pub history: bool,
+    notes_tip: Option<Oid>,
+    notes_on: HashMap<Oid, Vec<Event>>,
+    owns: HashMap<String, Owns>,
+    redactor: Option<Redactor>,
+    /// The range being ingested and its tip, for `is_later`.
+    range: Option<(Vec<Oid>, Oid)>,
+    lineage: Option<lineage::Lineage>,
+}
+
+impl<'r> Batch<'r> {
+    pub fn new(repo: &'r Repository, state: LedgerState, history: bool) -> Result<Batch<'r>> {
+        Ok(Batch {
+            repo,
+            state,
+            drafts: Vec::new(),
+            report: Report::default(),
+            history,
+            notes_tip: store::tip(repo)?,
+            notes_on: HashMap::new(),
+            owns: HashMap::new(),
+            redactor: None,
+            range: None,
+            lineage: None,
+        })
+    }
+
+    /// Plans `event` on `commit` with an id derived from its origin, and
+    /// applies it to the working state.
+    pub fn push(&mut self, commit: Oid, mut event: Event, origin: &str) {
+        event.id = hash_id(origin.as_bytes());
+        event.seq = self.state.max_seq + 1;
+        self.state.apply(&Located {
+            commit: commit.to_string(),
+            event: event.clone(),
+        });
+        if let Some(known) = self.notes_on.get_mut(&commit) {
+            known.push(event.clone());
+        }
+        let id = event.id.clone();
+        self.drafts.push(Draft::with_fixed_id(commit, event, id));
+    }
+
+    /// The events already in the note of `commit`.
+    pub fn note_events(&mut self, commit: Oid) -> Result<&[Event]> {
+        if !self.notes_on.contains_key(&commit) {
+            let text = notes::note_text(self.repo, self.notes_tip, &commit.to_string())?;
+            let mut events: Vec<Event> = text
+                .lines()
+                .filter_map(|l| Event::parse_line(l).ok())
+                .collect();
+            // Planned in this batch, not yet written.
+            events.extend(
+                self.drafts
+                    .iter()
+                    .filter(|d| d.commit == commit)
+                    .map(|d| d.event.clone()),
+            );
+            self.notes_on.insert(commit, events);
+        }
+        Ok(self.notes_on.get(&commit).map(Vec::as_slice).unwrap_or(&[]))
+    }
+
+    pub fn redact(&mut self, text: &str) -> String {
+        self.redactor
+            .get_or_insert_with(|| Redactor::for_repo(self.repo))
+            .apply(text)
+    }
+
+    pub fn owns_of(&mut self, step: &StepState) -> &Owns {
+        self.owns
+            .entry(step.id.clone())
+            .or_insert_with(|| crate::drift::owns_of(step))
+    }
+
+    /// (fingerprint, tree id) of `step`'s owned files at `commit`; None for
+    /// a step without owns.
+    pub fn fingerprint_at(
+        &mut self,
+        step: &StepState,
+        commit: &Commit<'_>,
+    ) -> Result<Option<(String, String)>> {
+        self.fingerprint_in(step, &commit.tree()?)
+    }
+
+    pub fn fingerprint_in(
+        &mut self,
+        step: &StepState,
+        tree: &Tree<'_>,
+    ) -> Result<Option<(String, String)>> {
+        if step.def.owns.is_empty() {
+            return Ok(None);
+        }
+        let files = owned_files(self.repo, tree, self.owns_of(step))?;
+        Ok(Some((fingerprint(&files), tree.id().to_string())))
+    }
+
+    /// Declares the commits being ingested (oldest first) and their tip, so
+    /// that `is_later` answers from one pass over the range.
+    pub fn set_range(&mut self, commits: Vec<Oid>, head: Oid) {
+        self.range = Some((commits, head));
+        self.lineage = None;
+    }
+
+    /// Whether `later` (a commit id as stored) is `commit` or descends from
+    /// it; a commit this clone does not have counts as later when its event
+    /// is newer than `commit`.
+    pub fn is_later(&mut self, later: &str, later_at: &str, commit: &CommitInfo<'_>) -> bool {
+        let Ok(l) = Oid::from_str(later) else {
+            return later_at > commit.at.as_str();
+        };
+        if l == commit.id {
+            return true;
+        }
+        if self.lineage.is_none()
+            && let Some((commits, head)) = &self.range
+        {
+            self.lineage = lineage::Lineage::new(self.repo, commits, *head).ok();
+        }
+        if let Some(lin) = &mut self.lineage
+            && let Some(answer) = lin.is_later(self.repo, l, commit.id)
+        {
+            return answer;
+        }
+        if self.repo.find_commit(l).is_ok() {
+            self.repo.graph_descendant_of(l, commit.id).unwrap_or(false)
+        } else {
+            later_at > commit.at.as_str()
+        }
+    }
+}
+
+/// Plans with `plan` and writes the events with compare-and-swap; on a
+/// lost race the plan runs again against the state that won.
+pub fn write<'r, F>(
+    repo: &'r Repository,
+    message: &str,
+    history: bool,
+    mut plan: F,
+) -> Result<(Vec<Located>, Report, LedgerState)>
+where
+    F: FnMut(&mut Batch<'r>) -> Result<()>,
+{
+    let mut last: Option<(Report, LedgerState)> = None;
+    let written = store::append(repo, message, |state| {
+        let mut batch = Batch::new(repo, state.clone(), history)?;
+        plan(&mut batch)?;
+        last = Some((batch.report, batch.state));
+        Ok(batch.drafts)
+    })?;
+    let (report, state) = last.unwrap_or_default();
+    Ok((written, report, state))
+}
+
+/// Plans against `state` without writing anything (`--no-record`).
+pub fn dry<'r, F>(
+    repo: &'r Repository,
+    state: LedgerState,
+    history: bool,
+    plan: F,
+) -> Result<(Vec<Located>, Report, LedgerState)>
+where
+    F: FnOnce(&mut Batch<'r>) -> Result<()>,
+{
+    let mut batch = Batch::new(repo, state, history)?;
+    plan(&mut batch)?;
+    let planned = batch
+        .drafts
+        .iter()
+        .map(|d| Located {
+            commit: d.commit.to_string(),
+            event: d.event.clone(),
+        })
+        .collect();
+    Ok((planned, batch.report, batch.state))
+}
+
+/// A cheap test before parsing: whether a message could hold a ledger trailer.
+pub fn mentions_ledger(message: &[u8]) -> bool {
+    message
+        .windows(7)
+        .any(|w| w.eq_ignore_ascii_case(b"ledger-"))
+}
+
+/// Whether a commit of the notes ref exists at all (nothing to do without steps).
+pub fn has_ledger(repo: &Repository) -> bool {
+    repo.refname_to_id(NOTES_REF).is_ok()
+}
+
+/// The draft of an event derived from `info`: by its author, at its time,
+/// with its `Ledger-Run`.
+pub fn derived(info: &CommitInfo<'_>, step: &str, kind: Kind, source: &str) -> Event {
+    let mut e = Event::draft(step, kind, info.at.clone(), info.author.clone(), source);
+    e.run = info.trailers.run.clone();
+    e
+}

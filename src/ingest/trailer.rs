@@ -1,0 +1,225 @@
+//! A commit's `Ledger-*` trailers → events (SPEC 3).
+//!
+//! Ids come from the commit id and the trailer text, and a trailer whose
+//! event already sits in the commit's note (an earlier ingest, or the copy
+//! git or `post-rewrite` made of a rewritten commit's note) adds nothing.
+
+use super::{Batch, CommitInfo, Skipped, derived};
+use crate::git::repo::config_bool;
+use crate::git::trailers::{Declaration, Effect};
+use crate::ledger::{Event, Kind, Status, StepState, step_id};
+use anyhow::Result;
+
+/// Plans the events `info`'s trailers ask for: acks first (they move the
+/// baseline), then statuses, then work on steps whose status the commit
+/// does not set.
+pub fn ingest(batch: &mut Batch<'_>, info: &mut CommitInfo<'_>) -> Result<()> {
+    for p in &info.trailers.problems {
+        batch.report.rejected.push(Skipped {
+            commit: info.id.to_string(),
+            trailer: p.trailer.clone(),
+            reason: p.message.clone(),
+        });
+    }
+    let mut ordered: Vec<Declaration> = info.trailers.declarations.clone();
+    ordered.sort_by_key(|d| match d.effect {
+        Effect::Ack => 0,
+        Effect::Status(_) => 1,
+        Effect::Work => 2,
+    });
+    for d in &ordered {
+        if d.effect == Effect::Work && info.trailers.sets_status(&d.step) {
+            continue;
+        }
+        let Some(step) = known_step(batch, info, d) else {
+            continue;
+        };
+        let origin = format!(
+            "git-ledger trailer\n{}\n{}\n{}",
+            info.id,
+            d.trailer.text(),
+            d.step
+        );
+        if already(batch, info, d, &origin)? {
+            batch.report.already += 1;
+            continue;
+        }
+        if let Some(reason) = superseded(batch, info, d, &step) {
+            batch.report.superseded.push(Skipped {
+                commit: info.id.to_string(),
+                trailer: d.trailer.text(),
+                reason,
+            });
+            continue;
+        }
+        if let Some(event) = event_for(batch, info, d, &step)? {
+            batch.push(info.id, event, &origin);
+        }
+    }
+    Ok(())
+}
+
+/// The defined, active step `d` names, or a rejection in the report.
+fn known_step(batch: &mut Batch<'_>, info: &CommitInfo<'_>, d: &Declaration) -> Option<StepState> {
+    let reason = match batch.state.step(&d.step) {
+        Some(s) if s.defined.is_some() && !s.retired => return Some(s.clone()),
+        Some(s) if s.defined.is_some() => format!("step '{}' is retired", d.step),
+        _ => unknown_step_message(&batch.state, &d.step),
+    };
+    batch.report.rejected.push(Skipped {
+        commit: info.id.to_string(),
+        trailer: d.trailer.text(),
+        reason,
+    });
+    None
+}
+
+/// "unknown step 'S4' — did you mean S04?"
+pub fn unknown_step_message(state: &crate::ledger::LedgerState, id: &str) -> String {
+    let known: Vec<&str> = state.active_steps().iter().map(|s| s.id.as_str()).collect();
+    format!(
+        "unknown step '{id}'{}",
+        step_id::did_you_mean(&step_id::closest(id, known))
+    )
+}
+
+fn already(
+    batch: &mut Batch<'_>,
+    info: &CommitInfo<'_>,
+    d: &Declaration,
+    origin: &str,
+) -> Result<bool> {
+    let id = crate::ledger::event::hash_id(origin.as_bytes());
+    let text = d.trailer.text();
+    Ok(batch.note_events(info.id)?.iter().any(|e| {
+        e.id == id
+            || (e.step == d.step
+                && e.source == "trailer"
+                && e.str_field("trailer") == Some(text.as_str()))
+    }))
+}
+
+/// Why an old commit's trailer no longer applies, if it does not. Drift
+/// recorded on the very commit for want of a declaration does not count:
+/// the trailer (added by an amend) is that declaration.
+fn superseded(
+    batch: &mut Batch<'_>,
+    info: &CommitInfo<'_>,
+    d: &Declaration,
+    step: &StepState,
+) -> Option<String> {
+    if !batch.history {
+        return None;
+    }
+    let short = crate::git::repo::short;
+    match d.effect {
+        Effect::Ack => {
+            let b = step.baseline.as_ref()?;
+            batch.is_later(&b.commit, &b.at, info).then(|| {
+                format!(
+                    "{} was verified again later (at {})",
+                    d.step,
+                    short(&b.commit)
+                )
+            })
+        }
+        _ => {
+            let m = step.mark.as_ref()?;
+            let own_drift = m.status == Status::DriftDetected
+                && m.commit == info.id.to_string()
+                && matches!(m.source.as_str(), "hook" | "check");
+            (!own_drift && batch.is_later(&m.commit, &m.at, info)).then(|| {
+                format!(
+                    "{} has a later status: {} (at {})",
+                    d.step,
+                    m.status,
+                    short(&m.commit)
+                )
+            })
+        }
+    }
+}
+
+fn event_for(
+    batch: &mut Batch<'_>,
+    info: &mut CommitInfo<'_>,
+    d: &Declaration,
+    step: &StepState,
+) -> Result<Option<Event>> {
+    if d.effect == Effect::Work && step.status == Status::InProgress {
+        return Ok(None); // already in progress: the trailer changes nothing
+    }
+    let subject = batch.redact(&info.subject);
+    let template = derived(info, &d.step, Kind::Note, "trailer")
+        .with("trailer", d.trailer.text())
+        .with("msg", subject);
+    let base = |kind| {
+        let mut e = template.clone();
+        e.kind = kind;
+        e
+    };
+    let event = match &d.effect {
+        Effect::Work => base(Kind::Status).with("status", Status::InProgress.as_str()),
+        Effect::Status(status) => {
+            let mut e = base(Kind::Status).with("status", status.as_str());
+            if *status == Status::Verified
+                && let Some((fp, tree)) = batch.fingerprint_at(step, &info.commit)?
+            {
+                if let Some(reason) = missing_evidence(batch, step, &fp)? {
+                    batch.report.rejected.push(Skipped {
+                        commit: info.id.to_string(),
+                        trailer: d.trailer.text(),
+                        reason,
+                    });
+                    return Ok(None);
+                }
+                e.set("fingerprint", fp);
+                e.set("tree", tree);
+            }
+            e
+        }
+        Effect::Ack => {
+            let Some((fp, tree)) = batch.fingerprint_at(step, &info.commit)? else {
+                batch.report.rejected.push(Skipped {
+                    commit: info.id.to_string(),
+                    trailer: d.trailer.text(),
+                    reason: format!(
+                        "{} owns no files, so there is nothing to acknowledge",
+                        d.step
+                    ),
+                });
+                return Ok(None);
+            };
+            let owns = batch.owns_of(step).clone();
+            let files: Vec<String> = info
+                .changed(batch.repo)?
+                .iter()
+                .filter(|p| owns.matches(p, false))
+                .cloned()
+                .collect();
+            base(Kind::Ack)
+                .with("fingerprint", fp)
+                .with("tree", tree)
+                .with("files", files)
+        }
+    };
+    Ok(Some(event))
+}
+
+/// With `ledger.requireEvidence`, a trailer may say `verified` only when
+/// passing, clean evidence for this very fingerprint exists.
+fn missing_evidence(batch: &Batch<'_>, step: &StepState, fp: &str) -> Result<Option<String>> {
+    if !config_bool(batch.repo, "ledger.requireEvidence").unwrap_or(false) {
+        return Ok(None);
+    }
+    let ok = step
+        .evidence
+        .as_ref()
+        .is_some_and(|e| e.result == "pass" && !e.dirty && e.fingerprint.as_deref() == Some(fp));
+    Ok((!ok).then(|| {
+        format!(
+            "ledger.requireEvidence is on and {} has no passing evidence for these files; run git ledger verify {}",
+            step.id, step.id
+        )
+    }))
+}
