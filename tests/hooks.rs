@@ -184,6 +184,25 @@ fn ledger_status_sets_that_status() {
 }
 
 #[test]
+fn a_verified_trailer_needs_the_same_evidence_as_mark_when_required() {
+    let r = storage_repo();
+    r.git(&["config", "ledger.requireEvidence", "true"]);
+    r.ledger_ok(&["mark", "S04", "done", "--evidence", "looked fine to me"]);
+    r.append("src/storage/blobs.rs", "// v3\n");
+    let c = commit(
+        &r,
+        &["-m", "Blobs v3", "--trailer", "Ledger-Status: S04 verified"],
+    );
+    assert_eq!(c.code, 0, "a hook never costs the commit: {}", c.stderr);
+    assert!(c.stderr.contains("only manual evidence"), "{}", c.stderr);
+    let note = r
+        .git_run(&["notes", "--ref", "ledger", "show", "HEAD"])
+        .stdout;
+    assert!(!note.contains("\"status\":\"verified\""), "{note}");
+    assert_ne!(r.status_of("S04"), "verified");
+}
+
+#[test]
 fn strict_mode_rejects_an_undeclared_change_and_commits_nothing() {
     let r = storage_repo();
     r.git(&["config", "ledger.strict", "true"]);

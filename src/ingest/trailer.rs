@@ -206,19 +206,15 @@ fn event_for(
     Ok(Some(event))
 }
 
-/// With `ledger.requireEvidence`, a trailer may say `verified` only when
-/// passing, clean evidence for this very fingerprint exists.
+/// With `ledger.requireEvidence`, a trailer may say `verified` only on the
+/// evidence `mark ID verified` would need (one rule: `verify::evidence_gap`).
 fn missing_evidence(batch: &Batch<'_>, step: &StepState, fp: &str) -> Result<Option<String>> {
     if !config_bool(batch.repo, "ledger.requireEvidence").unwrap_or(false) {
         return Ok(None);
     }
-    let ok = step
-        .evidence
-        .as_ref()
-        .is_some_and(|e| e.result == "pass" && !e.dirty && e.fingerprint.as_deref() == Some(fp));
-    Ok((!ok).then(|| {
+    Ok(crate::verify::evidence_gap(step, Some(fp)).map(|why| {
         format!(
-            "ledger.requireEvidence is on and {} has no passing evidence for these files; run git ledger verify {}",
+            "ledger.requireEvidence is on and {} cannot be verified by a trailer: {why}; run git ledger verify {}",
             step.id, step.id
         )
     }))
