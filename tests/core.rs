@@ -455,8 +455,21 @@ fn doctor_reports_set_up_problems_with_their_fix() {
         "{}",
         before.stdout
     );
-    r.ledger_ok(&["init"]);
+    r.ledger_ok(&["init", "--no-hooks"]);
     r.ledger_ok(&["add", "S01", "One"]);
+    let v = r.ledger_json(&["doctor"]);
+    let hooks = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "hooks")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (hooks["level"].as_str(), hooks["fix"].as_str()),
+        (Some("warn"), Some("git ledger hooks install"))
+    );
+    r.ledger_ok(&["hooks", "install"]);
     let json = r.ledger_json(&["doctor"]);
     assert_eq!(json["ok"], true, "{json}");
     assert!(

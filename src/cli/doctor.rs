@@ -52,6 +52,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     let mut findings = Vec::new();
     findings.push(repository(&repo));
     findings.extend(notes_config(&repo)?);
+    findings.push(hooks(&repo));
     findings.push(remote(&repo));
     findings.push(ledger(&repo));
     let failed = findings.iter().any(|f| f.level == "problem");
@@ -168,6 +169,41 @@ fn notes_config(repo: &Repository) -> Result<Vec<Finding>> {
         )
     });
     Ok(f)
+}
+
+fn hooks(repo: &Repository) -> Finding {
+    let Ok(dir) = crate::hooks::install::hooks_dir(repo) else {
+        return warn(
+            "hooks",
+            "cannot tell where git looks for hooks",
+            "git ledger hooks status",
+        );
+    };
+    let states = crate::hooks::install::status(&dir);
+    let not_ok: Vec<String> = states
+        .iter()
+        .filter(|h| h.state != "installed")
+        .map(|h| format!("{} {}", h.name, h.state.replace('_', " ")))
+        .collect();
+    if not_ok.is_empty() {
+        let shared = if dir.from_config {
+            " (core.hooksPath: shared with whoever else uses it)"
+        } else {
+            ""
+        };
+        return ok(
+            "hooks",
+            format!("installed in {}{shared}", dir.path.display()),
+        );
+    }
+    warn(
+        "hooks",
+        format!(
+            "drift is caught only by git ledger check: {}",
+            not_ok.join(", ")
+        ),
+        "git ledger hooks install",
+    )
 }
 
 fn remote(repo: &Repository) -> Finding {
