@@ -420,6 +420,20 @@ fn show_log_owners_and_next() {
         [("S04", "fix"), ("S05", "re-verify"), ("S06", "start")]
     );
     assert_eq!(next["recommended"]["id"], "S04");
+    assert!(
+        next["queue"][0]["command"]
+            .as_str()
+            .unwrap()
+            .contains("git ledger verify S04"),
+        "S04 has a check: {next}"
+    );
+    assert!(
+        next["queue"][1]["command"]
+            .as_str()
+            .unwrap()
+            .starts_with("git ledger mark S05 verified"),
+        "S05 has none: {next}"
+    );
     let text = r.ledger_ok(&["next"]).stdout;
     assert!(text.starts_with("Next: fix drift in S04"), "{text}");
 }

@@ -91,13 +91,19 @@ fn build_queue<'s>(steps: &[&'s StepState], lives: Vec<Live>) -> Vec<Item<'s>> {
                 continue;
             }
             let command = match status {
-                Status::DriftDetected => format!(
-                    "git ledger show {}   # see what changed, fix it, then mark it verified again",
+                Status::DriftDetected if s.def.checks.is_empty() => format!(
+                    "git ledger show {0}   # see what changed and fix it; then: git ledger mark {0} verified",
                     s.id
                 ),
-                Status::CompletedPendingVerification => {
-                    format!("git ledger mark {} verified   # after re-checking it", s.id)
-                }
+                Status::DriftDetected => format!(
+                    "git ledger show {0}   # see what changed and fix it; then: git ledger verify {0}",
+                    s.id
+                ),
+                Status::CompletedPendingVerification if s.def.checks.is_empty() => format!(
+                    "git ledger mark {0} verified   # after re-checking it (git ledger edit {0} --check … lets verify do it)",
+                    s.id
+                ),
+                Status::CompletedPendingVerification => format!("git ledger verify {}", s.id),
                 Status::InProgress => format!(
                     "git ledger start {}   # or commit with the trailer Ledger-Step: {}",
                     s.id, s.id
