@@ -4,6 +4,7 @@ use super::{Ctx, find_step, view};
 use crate::drift::assess;
 use crate::error::Outcome;
 use crate::git::repo::{head_commit, short};
+use crate::ledger::event::check_passed;
 use crate::ledger::{Kind, Located, Status, time};
 use crate::output::{self, Paint};
 use crate::store;
@@ -266,11 +267,6 @@ fn checks_of(e: &crate::ledger::Event) -> Vec<Value> {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default()
-}
-
-fn check_passed(c: &Value) -> bool {
-    c.get("exit").and_then(Value::as_i64) == Some(0)
-        && c.get("timed_out").and_then(Value::as_bool) != Some(true)
 }
 
 /// Per check PASS/FAIL, duration and the tail of its output.

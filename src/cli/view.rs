@@ -2,6 +2,7 @@
 
 use crate::drift::Live;
 use crate::git::repo::short;
+use crate::ledger::event::check_passed;
 use crate::ledger::fold::{EvidenceSummary, StatusMark};
 use crate::ledger::{StepState, time};
 use serde_json::{Value, json};
@@ -23,13 +24,7 @@ pub fn when(at: &str, now: i64) -> String {
 /// (passed, total) over an evidence event's checks.
 pub fn check_counts(ev: &EvidenceSummary) -> (usize, usize) {
     let checks = ev.checks.as_array().map(Vec::as_slice).unwrap_or(&[]);
-    let passed = checks
-        .iter()
-        .filter(|c| {
-            c.get("exit").and_then(Value::as_i64) == Some(0)
-                && c.get("timed_out").and_then(Value::as_bool) != Some(true)
-        })
-        .count();
+    let passed = checks.iter().filter(|c| check_passed(c)).count();
     (passed, checks.len())
 }
 

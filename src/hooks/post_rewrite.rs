@@ -13,7 +13,7 @@ use crate::ingest::head::recorder;
 use crate::ingest::{self, CommitInfo, head, range, touch, trailer};
 use crate::store::{self, notes};
 use anyhow::{Result, anyhow};
-use git2::{ErrorCode, Oid, Repository};
+use git2::{Oid, Repository};
 use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 
@@ -125,13 +125,10 @@ fn carry(repo: &Repository, pairs: &[(Oid, Oid)]) -> Result<usize> {
         let sig = repo.committer_from_env().or_else(|_| repo.signature())?;
         let message = "git-ledger: carry notes of rewritten commits";
         let commit = repo.commit(None, &sig, &sig, message, &tree, &[&parent])?;
-        match repo.reference_matching(NOTES_REF, commit, true, tip, message) {
-            Ok(_) => return Ok(additions.len()),
-            Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Locked) => {
-                std::thread::sleep(std::time::Duration::from_millis(2 + u64::from(attempt) * 3));
-            }
-            Err(e) => return Err(anyhow!("could not update {NOTES_REF}: {}", e.message())),
+        if crate::store::compare_and_swap(repo, Some(tip), commit, message)? {
+            return Ok(additions.len());
         }
+        std::thread::sleep(std::time::Duration::from_millis(2 + u64::from(attempt) * 3));
     }
     Err(anyhow!(
         "{NOTES_REF} kept changing; ledger notes not carried"

@@ -230,6 +230,13 @@ fn take_str(m: &mut Map<String, Value>, key: &str) -> Option<String> {
     }
 }
 
+/// Whether one entry of an evidence event's `checks` passed: exit 0 and
+/// not timed out.
+pub fn check_passed(check: &Value) -> bool {
+    check.get("exit").and_then(Value::as_i64) == Some(0)
+        && check.get("timed_out").and_then(Value::as_bool) != Some(true)
+}
+
 /// First 16 bytes of SHA-256, hex: the id of events whose identity is not
 /// their content (trailer-derived events hash the commit and trailer text).
 pub fn hash_id(bytes: &[u8]) -> String {

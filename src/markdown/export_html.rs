@@ -5,6 +5,7 @@
 
 use super::board::{Board, BoardStep, PhaseRow, TimelineEntry, human_time};
 use crate::git::repo::short;
+use crate::ledger::event::check_passed;
 use crate::ledger::{Located, Status, time};
 use serde_json::Value;
 
@@ -299,13 +300,7 @@ fn evidence(ev: &Located, now: i64) -> String {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let passed = checks
-        .iter()
-        .filter(|c| {
-            c.get("exit").and_then(Value::as_i64) == Some(0)
-                && c.get("timed_out").and_then(Value::as_bool) != Some(true)
-        })
-        .count();
+    let passed = checks.iter().filter(|c| check_passed(c)).count();
     let mut out = format!(
         "<span class=\"{class}\">{}</span>",
         esc(&result.to_uppercase())
@@ -329,8 +324,7 @@ fn evidence(ev: &Located, now: i64) -> String {
     if !checks.is_empty() {
         out.push_str("<details><summary>checks</summary><ul class=\"checks\">");
         for c in &checks {
-            let ok = c.get("exit").and_then(Value::as_i64) == Some(0)
-                && c.get("timed_out").and_then(Value::as_bool) != Some(true);
+            let ok = check_passed(c);
             let ms = c.get("ms").and_then(Value::as_u64).unwrap_or(0);
             out.push_str(&format!(
                 "<li><span class=\"{}\">{}</span> <code>{}</code> <span class=\"muted\">{:.1} s</span></li>",

@@ -168,12 +168,8 @@ where
             return Ok(Vec::new());
         }
         let new_tip = write_commit(repo, loaded.tip, &additions, message)?;
-        let updated = match loaded.tip {
-            Some(old) => repo.reference_matching(NOTES_REF, new_tip, true, old, message),
-            None => repo.reference(NOTES_REF, new_tip, false, message),
-        };
-        match updated {
-            Ok(_) => {
+        match compare_and_swap(repo, loaded.tip, new_tip, message) {
+            Ok(true) => {
                 let mut state = loaded.state;
                 if fresh.iter().all(|l| state.follows(&l.event)) {
                     for l in &fresh {
@@ -188,17 +184,41 @@ where
                 }
                 return Ok(fresh);
             }
-            Err(e) if is_race(&e) && started.elapsed() < MAX_WAIT => {
+            Ok(false) if started.elapsed() < MAX_WAIT => {
                 attempt += 1;
                 std::thread::sleep(backoff(attempt));
             }
-            Err(e) => {
+            Ok(false) => {
                 return Err(anyhow::anyhow!(
-                    "could not update refs/notes/ledger: {}",
-                    e.message()
+                    "refs/notes/ledger kept changing for {}s; nothing was written",
+                    MAX_WAIT.as_secs()
                 ));
             }
+            Err(e) => return Err(e),
         }
+    }
+}
+
+/// Moves `refs/notes/ledger` from `old` (None: it must not exist yet) to
+/// `new`. False when another writer moved it first: the caller re-reads
+/// and tries again against what won. Never forced.
+pub fn compare_and_swap(
+    repo: &Repository,
+    old: Option<Oid>,
+    new: Oid,
+    message: &str,
+) -> Result<bool> {
+    let updated = match old {
+        Some(o) => repo.reference_matching(NOTES_REF, new, true, o, message),
+        None => repo.reference(NOTES_REF, new, false, message),
+    };
+    match updated {
+        Ok(_) => Ok(true),
+        Err(e) if is_race(&e) => Ok(false),
+        Err(e) => Err(anyhow::anyhow!(
+            "could not update refs/notes/ledger: {}",
+            e.message()
+        )),
     }
 }
 

@@ -94,7 +94,7 @@ pub fn merge_into_local(
             (merged, MergeKind::Merged, count_events(&missing))
         };
         let message = format!("git-ledger: {} {source}", kind.as_str());
-        if update_tip(repo, ours, new_tip, &message)? {
+        if crate::store::compare_and_swap(repo, ours, new_tip, &message)? {
             return Ok(Merged { kind, received });
         }
         if started.elapsed() > MAX_WAIT {
@@ -115,30 +115,6 @@ pub fn contains(repo: &Repository, ours: Option<Oid>, theirs: Oid) -> Result<boo
             .graph_descendant_of(o, theirs)
             .context("cannot walk the history of refs/notes/ledger"),
     }
-}
-
-/// Moves `refs/notes/ledger` from `old` to `new`; false when another writer
-/// moved it first (the caller merges again against what won).
-pub fn update_tip(repo: &Repository, old: Option<Oid>, new: Oid, message: &str) -> Result<bool> {
-    let updated = match old {
-        Some(o) => repo.reference_matching(NOTES_REF, new, true, o, message),
-        None => repo.reference(NOTES_REF, new, false, message),
-    };
-    match updated {
-        Ok(_) => Ok(true),
-        Err(e) if is_race(&e) => Ok(false),
-        Err(e) => Err(anyhow!(
-            "could not update refs/notes/ledger: {}",
-            e.message()
-        )),
-    }
-}
-
-fn is_race(e: &git2::Error) -> bool {
-    matches!(
-        e.code(),
-        ErrorCode::Modified | ErrorCode::Locked | ErrorCode::Exists
-    ) || e.message().contains("lock")
 }
 
 /// Per annotated commit, the lines of `theirs`' note that `ours`' note on
