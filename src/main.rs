@@ -18,6 +18,15 @@ use error::{Outcome, UserError};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Hooks run on every commit: their entry point skips building the whole
+    // command-line parser. The shims always call `git-ledger hook NAME …`.
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() >= 3 && args[1] == "hook" && !args[2].starts_with('-') {
+        return match hooks::run(&args[2], &args[3..]) {
+            Outcome::Ok => ExitCode::SUCCESS,
+            Outcome::Refused => ExitCode::from(1),
+        };
+    }
     let cli = cli::Cli::parse();
     match cli::run(cli) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
