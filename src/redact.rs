@@ -52,15 +52,8 @@ impl Redactor {
             literals.extend(dotenv_values(&text));
         }
         let mut patterns: Vec<Regex> = SHAPES.iter().filter_map(|p| Regex::new(p).ok()).collect();
-        if let Ok(cfg) = repo.config()
-            && let Ok(entries) = cfg.multivar("ledger.redact", None)
-        {
-            let _ = entries.for_each(|e| {
-                if let Ok(Ok(re)) = e.value().map(Regex::new) {
-                    patterns.push(re);
-                }
-            });
-        }
+        let extra = crate::git::repo::config_values(repo, "ledger.redact").unwrap_or_default();
+        patterns.extend(extra.iter().filter_map(|p| Regex::new(p).ok()));
         Redactor::new(literals, patterns)
     }
 

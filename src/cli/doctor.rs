@@ -105,24 +105,10 @@ fn repository(repo: &Repository) -> Finding {
     ok("repository", format!("{kind} at {}", repo.path().display()))
 }
 
-fn values(repo: &Repository, key: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Ok(cfg) = repo.config()
-        && let Ok(entries) = cfg.multivar(key, None)
-    {
-        let _ = entries.for_each(|e| {
-            if let Ok(v) = e.value() {
-                out.push(v.to_string());
-            }
-        });
-    }
-    out
-}
-
 fn notes_config(repo: &Repository) -> Result<Vec<Finding>> {
     let mut f = Vec::new();
-    let display = values(repo, "notes.displayRef");
-    let rewrite = values(repo, "notes.rewriteRef");
+    let display = repo::config_values(repo, "notes.displayRef").unwrap_or_default();
+    let rewrite = repo::config_values(repo, "notes.rewriteRef").unwrap_or_default();
     let has = |vals: &[String]| vals.iter().any(|v| v == NOTES_REF || v == "refs/notes/*");
     f.push(if has(&display) {
         ok("notes.displayRef", "git log shows ledger notes")

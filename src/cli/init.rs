@@ -3,7 +3,7 @@
 
 use super::Ctx;
 use crate::error::Outcome;
-use crate::git::repo::NOTES_REF;
+use crate::git::repo::{NOTES_REF, config_values};
 use crate::output;
 use anyhow::{Context, Result};
 use clap::Args;
@@ -70,7 +70,7 @@ pub fn configure(repo: &Repository) -> Result<Vec<String>> {
             "amend and rebase carry ledger notes to the new commits",
         ),
     ] {
-        if !has_value(&all, key, NOTES_REF)? {
+        if !config_values(repo, key)?.iter().any(|v| v == NOTES_REF) {
             // A regex that matches no existing value appends a new one.
             cfg.set_multivar(key, "^$", NOTES_REF)?;
             changed.push(format!("{key} += {NOTES_REF}  ({why})"));
@@ -84,12 +84,4 @@ pub fn configure(repo: &Repository) -> Result<Vec<String>> {
         ));
     }
     Ok(changed)
-}
-
-fn has_value(cfg: &git2::Config, key: &str, value: &str) -> Result<bool> {
-    let mut found = false;
-    if let Ok(entries) = cfg.multivar(key, None) {
-        entries.for_each(|e| found |= e.value().ok() == Some(value))?;
-    }
-    Ok(found)
 }

@@ -115,6 +115,19 @@ pub fn config_bool_or(repo: &Repository, key: &str, default: bool) -> Result<boo
     }
 }
 
+/// Every value of a multi-valued key, across all config levels, in order.
+pub fn config_values(repo: &Repository, key: &str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    if let Ok(entries) = repo.config()?.multivar(key, None) {
+        entries.for_each(|e| {
+            if let Ok(v) = e.value() {
+                out.push(v.to_string());
+            }
+        })?;
+    }
+    Ok(out)
+}
+
 pub fn short(oid: &str) -> &str {
     oid.get(..7).unwrap_or(oid)
 }

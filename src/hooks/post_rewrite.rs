@@ -122,7 +122,7 @@ fn carry(repo: &Repository, pairs: &[(Oid, Oid)]) -> Result<usize> {
         }
         let parent = repo.find_commit(tip)?;
         let tree = repo.find_tree(notes::write_tree(repo, Some(&parent.tree()?), &additions)?)?;
-        let sig = repo.committer_from_env().or_else(|_| repo.signature())?;
+        let sig = crate::store::notes_signature(repo)?;
         let message = "git-ledger: carry notes of rewritten commits";
         let commit = repo.commit(None, &sig, &sig, message, &tree, &[&parent])?;
         if crate::store::compare_and_swap(repo, Some(tip), commit, message)? {

@@ -315,7 +315,9 @@ fn write_commit(
     Ok(repo.commit(None, &sig, &sig, message, &tree, &parents)?)
 }
 
-fn notes_signature(repo: &Repository) -> Result<Signature<'static>> {
+/// Who writes a notes commit: git's committer identity, or a clear error
+/// naming how to set one.
+pub fn notes_signature(repo: &Repository) -> Result<Signature<'static>> {
     if let Ok(sig) = repo.committer_from_env() {
         return Ok(sig);
     }

@@ -231,11 +231,6 @@ fn write_merge(
 /// The user's identity when git has one; a merge that only joins what
 /// others wrote must not fail for want of it (events carry their own `by`).
 fn merge_signature(repo: &Repository) -> Result<Signature<'static>> {
-    if let Ok(sig) = repo.committer_from_env() {
-        return Ok(sig);
-    }
-    if let Ok(sig) = repo.signature() {
-        return Ok(sig.to_owned());
-    }
-    Ok(Signature::now("git-ledger", "git-ledger@localhost")?)
+    crate::store::notes_signature(repo)
+        .or_else(|_| Ok(Signature::now("git-ledger", "git-ledger@localhost")?))
 }

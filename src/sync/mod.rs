@@ -265,21 +265,11 @@ fn known_remotes(repo: &Repository) -> String {
 /// tracking ref, so that plain `git fetch` shares the ledger.
 pub fn tracks_remote_ledger(repo: &Repository, remote: &str) -> Result<bool> {
     let tracking = transport::tracking_ref(remote);
-    let mut present = false;
-    if let Ok(entries) = repo
-        .config()?
-        .multivar(&format!("remote.{remote}.fetch"), None)
-    {
-        entries.for_each(|e| {
-            let dst = e
-                .value()
-                .ok()
-                .and_then(|v| v.rsplit_once(':'))
-                .map(|(_, d)| d);
-            present |= dst.is_some_and(|d| d.trim_end_matches('*') == tracking);
-        })?;
-    }
-    Ok(present)
+    let refspecs = crate::git::repo::config_values(repo, &format!("remote.{remote}.fetch"))?;
+    Ok(refspecs.iter().any(|v| {
+        v.rsplit_once(':')
+            .is_some_and(|(_, d)| d.trim_end_matches('*') == tracking)
+    }))
 }
 
 /// `init --remote R`: a fetch refspec so that plain `git fetch R` brings
