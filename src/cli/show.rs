@@ -85,7 +85,7 @@ pub fn run(ctx: &Ctx, a: ShowArgs) -> Result<Outcome> {
         let mut since = format!(
             "{} {}, by {}",
             short(&m.commit),
-            view::when(&m.at, now),
+            time::relative_at(&m.at, now),
             m.by
         );
         if let Some(r) = &m.run {
@@ -276,7 +276,7 @@ pub fn evidence_block(p: &Paint, ev: &Located, now: i64) -> String {
         "  {} at {} {}{}{}\n",
         evidence_verdict(e),
         short(&ev.commit),
-        view::when(&e.at, now),
+        time::relative_at(&e.at, now),
         e.run
             .as_deref()
             .map(|r| format!(", run {r}"))

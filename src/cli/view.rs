@@ -10,15 +10,9 @@ use serde_json::{Value, json};
 /// "a1b2c3d 2 days ago"
 pub fn since_text(mark: Option<&StatusMark>, now: i64) -> String {
     match mark {
-        Some(m) => format!("{} {}", short(&m.commit), when(&m.at, now)),
+        Some(m) => format!("{} {}", short(&m.commit), time::relative_at(&m.at, now)),
         None => "-".into(),
     }
-}
-
-pub fn when(at: &str, now: i64) -> String {
-    time::parse_rfc3339(at)
-        .map(|t| time::relative(t, now))
-        .unwrap_or_else(|| at.to_string())
 }
 
 /// (passed, total) over an evidence event's checks.
@@ -40,7 +34,7 @@ pub fn evidence_text(ev: Option<&EvidenceSummary>, now: i64) -> String {
     if ev.dirty {
         s.push_str(" (dirty tree)");
     }
-    format!("{s}, {}", when(&ev.at, now))
+    format!("{s}, {}", time::relative_at(&ev.at, now))
 }
 
 pub fn mark_json(m: Option<&StatusMark>) -> Value {

@@ -125,6 +125,13 @@ pub fn relative(then: i64, now: i64) -> String {
     format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
 }
 
+/// "3 days ago" for a stored `at`; the text itself when it is not a timestamp.
+pub fn relative_at(at: &str, now: i64) -> String {
+    parse_rfc3339(at)
+        .map(|t| relative(t, now))
+        .unwrap_or_else(|| at.to_string())
+}
+
 /// The `YYYY-MM-DD` part of an RFC 3339 timestamp.
 pub fn date_part(at: &str) -> &str {
     at.get(0..10).unwrap_or(at)

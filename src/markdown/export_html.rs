@@ -255,7 +255,7 @@ fn step_row(s: &BoardStep<'_>, now: i64) -> String {
         Some(m) => format!(
             "<code>{}</code> {}{}",
             esc(short(&m.commit)),
-            esc(&relative(&m.at, now)),
+            esc(&time::relative_at(&m.at, now)),
             m.run
                 .as_deref()
                 .map(|r| format!("<br><span class=\"muted\">run {}</span>", esc(r)))
@@ -270,12 +270,6 @@ fn step_row(s: &BoardStep<'_>, now: i64) -> String {
         esc(&st.id),
         evidence_cell(s, now)
     )
-}
-
-fn relative(at: &str, now: i64) -> String {
-    time::parse_rfc3339(at)
-        .map(|t| time::relative(t, now))
-        .unwrap_or_else(|| at.to_string())
 }
 
 fn evidence_cell(s: &BoardStep<'_>, now: i64) -> String {
@@ -310,7 +304,7 @@ fn evidence(ev: &Located, now: i64) -> String {
     }
     out.push_str(&format!(
         " <span class=\"muted\">{} at <code>{}</code>{}</span>",
-        esc(&relative(&e.at, now)),
+        esc(&time::relative_at(&e.at, now)),
         esc(short(&ev.commit)),
         if e.bool_field("dirty") == Some(true) {
             ", dirty tree"
