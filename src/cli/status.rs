@@ -1,10 +1,9 @@
 //! `git ledger status`: the table in definition order, live drift, and a
 //! progress footer per phase.
 
-use super::{Ctx, view};
+use super::{AtArg, Ctx, view};
 use crate::drift::{Live, assess};
 use crate::error::Outcome;
-use crate::git::repo::head_commit;
 use crate::ledger::{Status, StepState, time};
 use crate::output::{self, Paint};
 use anyhow::Result;
@@ -19,12 +18,14 @@ pub struct StatusArgs {
     /// Include retired steps
     #[arg(long)]
     pub all: bool,
+    #[command(flatten)]
+    pub at: AtArg,
 }
 
 pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
     let repo = ctx.repo()?;
-    let head = head_commit(&repo)?;
-    let loaded = ctx.load(&repo)?;
+    let head = ctx.at_commit(&repo, &a.at)?;
+    let loaded = ctx.load_from(&repo, Some(head.id()))?;
     let mut steps: Vec<&StepState> = if a.all {
         loaded.state.defined_steps()
     } else {
@@ -44,7 +45,7 @@ pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
             ));
         }
     }
-    let lives = assess(&repo, &head.tree()?, &steps)?;
+    let lives = assess(&repo, &loaded.sight, &steps)?;
     let phases = progress(&steps, &lives);
     if ctx.json {
         let rows: Vec<_> = steps
@@ -137,21 +138,13 @@ fn render(paint: &Paint, steps: &[&StepState], lives: &[Live], phases: &[Phase])
             paint.status(l.effective, &status),
             s.def.title.clone(),
             view::since_text(s.mark.as_ref(), now),
-            view::evidence_text(s.evidence.as_ref(), now),
+            view::evidence_text(s.evidence.as_ref(), l.evidence_stale, now),
         ]);
     }
     let mut out = output::table(&rows);
     for (s, l) in steps.iter().zip(lives) {
         if l.live_drift {
-            let files = if l.files.is_empty() {
-                "its owned files".to_string()
-            } else {
-                l.files.join(", ")
-            };
-            out.push_str(&paint.red(&format!(
-                "* {} drifted since it was verified: {files} changed (git ledger show {})",
-                s.id, s.id
-            )));
+            out.push_str(&paint.red(&format!("* {}", view::drift_text(s, l))));
             out.push('\n');
         }
     }
