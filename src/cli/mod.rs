@@ -1,6 +1,8 @@
 //! Argument parsing and dispatch; one file per subcommand.
 
+mod branches;
 mod check;
+mod collision;
 mod define;
 mod docs;
 mod doctor;

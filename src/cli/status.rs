@@ -1,7 +1,7 @@
 //! `git ledger status`: the table in definition order, live drift, and a
 //! progress footer per phase.
 
-use super::{AtArg, Ctx, view};
+use super::{AtArg, Ctx, collision, view};
 use crate::drift::{Live, assess};
 use crate::error::Outcome;
 use crate::ledger::{Status, StepState, time};
@@ -20,9 +20,18 @@ pub struct StatusArgs {
     pub all: bool,
     #[command(flatten)]
     pub at: AtArg,
+    /// Each step's status on each local branch, side by side
+    #[arg(long, conflicts_with = "at")]
+    pub branches: bool,
+    /// With --branches: the remote-tracking branches too
+    #[arg(long, requires = "branches")]
+    pub remotes: bool,
 }
 
 pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
+    if a.branches {
+        return super::branches::run(ctx, a.remotes, a.all);
+    }
     let repo = ctx.repo()?;
     let head = ctx.at_commit(&repo, &a.at)?;
     let loaded = ctx.load_from(&repo, Some(head.id()))?;
@@ -59,6 +68,7 @@ pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
             .count();
         output::emit(&output::json(&json!({
             "head": head.id().to_string(),
+            "collisions": loaded.state.collisions.iter().map(|c| collision::to_json(&repo, c)).collect::<Vec<_>>(),
             "steps": rows,
             "phases": phases.iter().map(|p| json!({"phase": p.name, "verified": p.verified, "total": p.total, "drift": p.drift})).collect::<Vec<_>>(),
             "total": {"verified": verified, "total": steps.len()},
@@ -72,6 +82,10 @@ pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     output::emit(&render(&ctx.paint(&repo), &steps, &lives, &phases));
+    for c in &loaded.state.collisions {
+        output::warn(&collision::describe(&repo, c));
+        output::hint(&collision::hint(c));
+    }
     Ok(Outcome::Ok)
 }
 

@@ -183,10 +183,13 @@ impl<'r> Batch<'r> {
     pub fn push(&mut self, commit: Oid, mut event: Event, origin: &str) {
         event.id = hash_id(origin.as_bytes());
         event.seq = self.state.max_seq + 1;
-        self.state.apply(&Located {
-            commit: commit.to_string(),
-            event: event.clone(),
-        });
+        self.state.apply_from(
+            &Located {
+                commit: commit.to_string(),
+                event: event.clone(),
+            },
+            &self.sight,
+        );
         if let Some(known) = self.notes_on.get_mut(&commit) {
             known.push(event.clone());
         }

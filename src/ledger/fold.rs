@@ -13,7 +13,7 @@ use super::event::{Event, Kind};
 use super::status::Status;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// An event and the commit whose note holds it: the commit binding comes
 /// from the note's key, never from a field.
@@ -166,6 +166,8 @@ struct StoredState {
     events: u64,
     #[serde(default)]
     collisions: Vec<Collision>,
+    #[serde(default)]
+    content_verified: BTreeSet<String>,
 }
 
 impl From<StoredState> for LedgerState {
@@ -183,6 +185,7 @@ impl From<StoredState> for LedgerState {
             last_key: s.last_key,
             events: s.events,
             collisions: s.collisions,
+            content_verified: s.content_verified,
         }
     }
 }
@@ -204,6 +207,9 @@ pub struct LedgerState {
     /// The fold lists candidates; the store keeps those whose creations sit
     /// on commits of different branches.
     pub collisions: Vec<Collision>,
+    /// Steps whose owned files, seen from here, are exactly what some
+    /// `verified` status recorded (see [`Scope`]).
+    pub content_verified: BTreeSet<String>,
 }
 
 impl LedgerState {
@@ -247,10 +253,34 @@ impl LedgerState {
         }
     }
 
-    /// Applies one event that is in view (it must sort after all events
-    /// folded so far): what a writer does with what it just wrote.
+    /// Applies one event that sorts after all events folded so far, as
+    /// the full fold would in `view`: what a writer does with what it just
+    /// wrote. (Evidence held elsewhere is only borrowed by a full fold.)
+    pub fn apply_from(&mut self, located: &Located, view: &dyn Viewpoint) {
+        let e = &located.event;
+        if e.kind == Kind::Status
+            && e.str_field("status") == Some("verified")
+            && e.str_field("fingerprint").is_some()
+            && e.str_field("fingerprint") == view.fingerprint(&e.step)
+        {
+            self.content_verified.insert(e.step.clone());
+        }
+        let how = if superseded_by_content(e, &self.content_verified) {
+            Applies::No
+        } else if plan_event(e) || view.sees(&located.commit) {
+            Applies::Yes
+        } else if applies_by_content(e, view) {
+            Applies::ByContent
+        } else {
+            Applies::No
+        };
+        self.apply_seen(located, how != Applies::No, how == Applies::ByContent);
+    }
+
+    /// [`apply_from`](Self::apply_from) with every note in view.
+    #[cfg(test)]
     pub fn apply(&mut self, located: &Located) {
-        self.apply_seen(located, true, false);
+        self.apply_from(located, &Everywhere);
     }
 
     /// Applies one event in fold order. `applies`: whether its progress
@@ -412,6 +442,41 @@ pub struct Scope<'v> {
     view: &'v dyn Viewpoint,
     /// Evidence that justified a `verified` applying by its fingerprint.
     borrowed: HashSet<String>,
+    /// Steps whose owned files, seen from here, are exactly what some
+    /// `verified` status recorded.
+    content_verified: BTreeSet<String>,
+}
+
+fn plan_event(e: &Event) -> bool {
+    match e.kind {
+        Kind::Define | Kind::Retire => true,
+        Kind::Note => e.step.is_empty(),
+        _ => false,
+    }
+}
+
+/// A `verified` status or an `ack` whose fingerprint is the step's, here.
+fn applies_by_content(e: &Event, view: &dyn Viewpoint) -> bool {
+    let fp = e.str_field("fingerprint");
+    let matches = fp.is_some() && fp == view.fingerprint(&e.step);
+    match e.kind {
+        Kind::Status => e.str_field("status") == Some("verified") && matches,
+        Kind::Ack => matches,
+        _ => false,
+    }
+}
+
+/// A status that a commit's trailer or an undeclared change gave the step
+/// says what that commit did to the step's files. Where those files are
+/// exactly what was verified, the verification stands: otherwise a
+/// cherry-pick, a rebase no hook saw (a forge's rebase-and-merge) or a
+/// revert would undo it. Statuses someone chose (`mark`, `verify`, an
+/// import) keep the latest-wins rule.
+fn superseded_by_content(e: &Event, content_verified: &BTreeSet<String>) -> bool {
+    e.kind == Kind::Status
+        && matches!(e.source.as_str(), "trailer" | "hook" | "check")
+        && e.str_field("status") != Some("verified")
+        && content_verified.contains(&e.step)
 }
 
 /// How an event counts in a view.
@@ -429,17 +494,22 @@ impl<'v> Scope<'v> {
         let mut scope = Scope {
             view,
             borrowed: HashSet::new(),
+            content_verified: BTreeSet::new(),
         };
-        let borrowed: HashSet<String> = events
+        let matching: Vec<&Located> = events
             .iter()
             .filter(|l| {
                 l.event.kind == Kind::Status
                     && l.event.str_field("status") == Some("verified")
                     && scope.by_content(&l.event)
             })
+            .collect();
+        scope.content_verified = matching.iter().map(|l| l.event.step.clone()).collect();
+        scope.borrowed = matching
+            .iter()
+            .filter(|l| !view.sees(&l.commit))
             .filter_map(|l| l.event.str_field("evidence").map(str::to_string))
             .collect();
-        scope.borrowed = borrowed;
         scope
     }
 
@@ -450,19 +520,15 @@ impl<'v> Scope<'v> {
 
     pub fn applies(&self, l: &Located) -> Applies {
         let e = &l.event;
-        let plan = match e.kind {
-            Kind::Define | Kind::Retire => true,
-            Kind::Note => e.step.is_empty(),
-            _ => false,
-        };
-        if plan || self.view.sees(&l.commit) {
+        if superseded_by_content(e, &self.content_verified) {
+            return Applies::No;
+        }
+        if plan_event(e) || self.view.sees(&l.commit) {
             return Applies::Yes;
         }
         let content = match e.kind {
-            Kind::Status => e.str_field("status") == Some("verified") && self.by_content(e),
-            Kind::Ack => self.by_content(e),
             Kind::Evidence => self.borrowed.contains(&e.id),
-            _ => false,
+            _ => applies_by_content(e, self.view),
         };
         if content {
             Applies::ByContent
@@ -493,7 +559,10 @@ pub fn order_events_in(mut events: Vec<Located>, view: &dyn Viewpoint) -> Vec<Lo
 pub fn fold_at(events: Vec<Located>, view: &dyn Viewpoint) -> LedgerState {
     let ordered = order_events_in(events, view);
     let scope = Scope::new(&ordered, view);
-    let mut state = LedgerState::default();
+    let mut state = LedgerState {
+        content_verified: scope.content_verified.clone(),
+        ..LedgerState::default()
+    };
     for located in &ordered {
         let how = scope.applies(located);
         state.apply_seen(located, how != Applies::No, how == Applies::ByContent);

@@ -219,7 +219,7 @@ fn remember(repo: &Repository, mut loaded: Loaded, new_tip: Oid, fresh: &[Locate
         return;
     }
     for l in fresh {
-        loaded.state.apply(l);
+        loaded.state.apply_from(l, &loaded.sight);
         loaded.sight.seen.insert(l.commit.clone());
     }
     loaded.tip = Some(new_tip);

@@ -370,7 +370,9 @@ fn on_a_linear_history_the_view_from_the_tip_is_the_whole_ledger() {
         verified_at("m3", 3, "fp-main"),
         at("m3", ev(4, "S01", Kind::Ack).with("fingerprint", "fp-2")),
     ];
-    assert_eq!(fold_at(evs.clone(), &MAIN), fold_events(evs));
+    let (view, all) = (fold_at(evs.clone(), &MAIN), fold_events(evs));
+    assert_eq!(view.steps, all.steps);
+    assert_eq!((view.max_seq, view.events), (all.max_seq, all.events));
 }
 
 #[test]
@@ -406,4 +408,39 @@ fn two_creations_with_different_definitions_are_a_collision_until_settled() {
             .with("resolves", vec![a.event.id.clone(), b.event.id.clone()]),
     );
     assert!(fold_events(vec![a, b, edit, settle]).collisions.is_empty());
+}
+
+#[test]
+fn statuses_derived_from_commits_give_way_to_a_verification_of_the_same_content() {
+    let mut work = ev(3, "S01", Kind::Status).with("status", "in_progress");
+    work.source = "trailer".into();
+    let mut drift = ev(4, "S01", Kind::Status).with("status", "drift_detected");
+    drift.source = "hook".into();
+    let chosen = ev(5, "S01", Kind::Status).with("status", "in_progress");
+    let define = at("m1", ev(1, "S01", Kind::Define).with("title", "One"));
+    // Verified on the feature branch; main got the same content by
+    // commits whose trailers and drift the verification outranks.
+    let base = vec![
+        define,
+        verified_at("f2", 2, "fp-main"),
+        at("m2", work),
+        at("m3", drift),
+    ];
+    assert_eq!(
+        fold_at(base.clone(), &MAIN).step("S01").unwrap().status,
+        Status::Verified
+    );
+    // A status someone chose later still wins.
+    let mut chosen_too = base.clone();
+    chosen_too.push(at("m3", chosen));
+    assert_eq!(
+        fold_at(chosen_too, &MAIN).step("S01").unwrap().status,
+        Status::InProgress
+    );
+    // Other content (the feature branch sees m2 and has other files):
+    // the later status a commit's trailer gave stands.
+    assert_eq!(
+        fold_at(base, &FEATURE).step("S01").unwrap().status,
+        Status::InProgress
+    );
 }
