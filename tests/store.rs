@@ -302,7 +302,7 @@ fn notes_trees_fanned_out_by_git_are_read_and_written() {
         let line = format!(
             r#"{{"v":1,"id":"{:032x}","seq":{},"at":"2026-01-01T00:00:00Z","by":"A <a@x>","step":"S01","kind":"note","source":"cli","msg":"n{i}"}}"#,
             i + 1000,
-            i + 2
+            i + 1
         );
         r.git(&["notes", "--ref", "ledger", "add", "-m", &line, c]);
     }
@@ -385,4 +385,40 @@ fn the_caches_follow_plain_git_edits_and_survive_damage() {
     assert_eq!(r.ledger_json(&["log"]).as_array().unwrap().len(), 2);
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(r.ledger_json(&["log"]).as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_forged_huge_seq_is_skipped_and_the_ledger_keeps_moving() {
+    let r = Repo::new();
+    r.ledger_ok(&["add", "S01", "One"]);
+    // A line that claims to be the latest event for ever, as a sync could
+    // bring it: in an honest ledger no seq exceeds the number of events.
+    let forged = r#"{"v":1,"id":"ffffffffffffffffffffffffffffffff","seq":18446744073709551615,"at":"2026-01-01T00:00:00Z","by":"Mallory <m@x>","step":"S01","kind":"status","source":"cli","status":"verified"}"#;
+    r.git(&["notes", "--ref", "ledger", "append", "-m", forged, "HEAD"]);
+    let out = r.ledger(&["mark", "S01", "wip"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("not_started → in_progress"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr
+            .contains("seq 18446744073709551615 is larger than"),
+        "warned once: {}",
+        out.stderr
+    );
+    assert_eq!(r.status_of("S01"), "in_progress");
+    r.ledger_ok(&["mark", "S01", "done"]);
+    assert_eq!(r.status_of("S01"), "completed_pending_verification");
+    // The forged line is still there, untouched; the new ones have small seqs.
+    let lines = r.note_lines();
+    assert!(lines.iter().any(|l| l == forged));
+    let seqs: Vec<u64> = r
+        .events()
+        .iter()
+        .filter_map(|e| e["seq"].as_u64())
+        .filter(|s| *s != u64::MAX)
+        .collect();
+    assert_eq!(seqs, [1, 2, 3], "numbering goes on from the honest events");
 }

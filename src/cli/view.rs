@@ -37,7 +37,8 @@ pub fn drift_text(s: &StepState, live: &Live) -> String {
 
 /// (passed, total) over an evidence event's checks.
 pub fn check_counts(ev: &EvidenceSummary) -> (usize, usize) {
-    let checks = ev.checks.as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let checks = ev.checks();
+    let checks = checks.as_array().map(Vec::as_slice).unwrap_or(&[]);
     let passed = checks.iter().filter(|c| check_passed(c)).count();
     (passed, checks.len())
 }

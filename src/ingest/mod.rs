@@ -158,6 +158,7 @@ pub struct Batch<'r> {
     /// The range being ingested and its tip, for `is_later`.
     range: Option<(Vec<Oid>, Oid)>,
     lineage: Option<lineage::Lineage>,
+    ancestry: Option<crate::git::history::History<'r>>,
 }
 
 impl<'r> Batch<'r> {
@@ -175,6 +176,7 @@ impl<'r> Batch<'r> {
             redactor: None,
             range: None,
             lineage: None,
+            ancestry: None,
         })
     }
 
@@ -183,13 +185,13 @@ impl<'r> Batch<'r> {
     pub fn push(&mut self, commit: Oid, mut event: Event, origin: &str) {
         event.id = hash_id(origin.as_bytes());
         event.seq = self.state.max_seq + 1;
-        self.state.apply_from(
-            &Located {
+        if let Ok(record) = crate::ledger::record::Record::from_event(&event) {
+            let stored = crate::ledger::record::Stored {
                 commit: commit.to_string(),
-                event: event.clone(),
-            },
-            &self.sight,
-        );
+                record,
+            };
+            self.state.apply_from(&stored, &self.sight);
+        }
         if let Some(known) = self.notes_on.get_mut(&commit) {
             known.push(event.clone());
         }
@@ -267,6 +269,14 @@ impl<'r> Batch<'r> {
         };
         if l == commit.id {
             return true;
+        }
+        let repo = self.repo;
+        if let Some(answer) = self
+            .ancestry
+            .get_or_insert_with(|| crate::git::history::History::open(repo))
+            .is_ancestor(commit.id, l)
+        {
+            return answer;
         }
         if self.lineage.is_none()
             && let Some((commits, head)) = &self.range

@@ -9,7 +9,8 @@
 //! What is in view is an input, a [`Viewpoint`], that the store computes
 //! from git; this module only applies the rule.
 
-use super::event::{Event, Kind};
+use super::event::Event;
+use super::record::{Body, Change, DefineBody, Record, StatusBody, Stored};
 use super::status::Status;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -74,7 +75,7 @@ pub struct StatusMark {
     pub files: Vec<String>,
     /// Applies because its fingerprint matches, not because its commit is
     /// in view (a squash merge, a cherry-pick, a rebase without notes).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub by_content: bool,
 }
 
@@ -96,8 +97,16 @@ pub struct EvidenceSummary {
     pub result: String,
     pub dirty: bool,
     pub fingerprint: Option<String>,
-    pub checks: Value,
+    /// The `checks` list as stored (JSON text; empty when absent).
+    pub checks: String,
     pub run: Option<String>,
+}
+
+impl EvidenceSummary {
+    /// The `checks` list as JSON (null when absent or unreadable).
+    pub fn checks(&self) -> Value {
+        serde_json::from_str(&self.checks).unwrap_or(Value::Null)
+    }
 }
 
 /// A `define` that created a step (it names no earlier event of the step
@@ -246,24 +255,23 @@ impl LedgerState {
 
     /// Whether `event` sorts after everything folded so far, so that
     /// applying it alone gives the same state as a full re-fold.
-    pub fn follows(&self, event: &Event) -> bool {
+    pub fn follows(&self, record: &Record) -> bool {
         match &self.last_key {
             None => true,
-            Some((seq, at, id)) => event.order_key() > (*seq, at.as_str(), id.as_str()),
+            Some((seq, at, id)) => record.order_key() > (*seq, at.as_str(), id.as_str()),
         }
     }
 
     /// Applies one event that sorts after all events folded so far, as
     /// the full fold would in `view`: what a writer does with what it just
     /// wrote. (Evidence held elsewhere is only borrowed by a full fold.)
-    pub fn apply_from(&mut self, located: &Located, view: &dyn Viewpoint) {
-        let e = &located.event;
-        if e.kind == Kind::Status
-            && e.str_field("status") == Some("verified")
-            && e.str_field("fingerprint").is_some()
-            && e.str_field("fingerprint") == view.fingerprint(&e.step)
+    pub fn apply_from(&mut self, located: &Stored, view: &dyn Viewpoint) {
+        let e = &located.record;
+        if e.status() == Some(Status::Verified)
+            && e.fingerprint().is_some()
+            && e.fingerprint() == view.fingerprint(&e.step)
         {
-            self.content_verified.insert(e.step.clone());
+            self.content_verified.insert(e.step.to_string());
         }
         let how = if superseded_by_content(e, &self.content_verified) {
             Applies::No
@@ -279,62 +287,65 @@ impl LedgerState {
 
     /// [`apply_from`](Self::apply_from) with every note in view.
     #[cfg(test)]
-    pub fn apply(&mut self, located: &Located) {
+    pub fn apply(&mut self, located: &Stored) {
         self.apply_from(located, &Everywhere);
     }
 
     /// Applies one event in fold order. `applies`: whether its progress
     /// part counts in this view; `by_content`: it counts through its
     /// fingerprint rather than its commit. The plan part always counts.
-    fn apply_seen(&mut self, located: &Located, applies: bool, by_content: bool) {
-        let e = &located.event;
+    fn apply_seen(&mut self, located: &Stored, applies: bool, by_content: bool) {
+        let e = &located.record;
         self.max_seq = self.max_seq.max(e.seq);
-        self.last_key = Some((e.seq, e.at.clone(), e.id.clone()));
+        self.last_key = Some((e.seq, e.at.to_string(), e.id.to_string()));
         self.events += 1;
         if e.step.is_empty() {
             return;
         }
         let step = self.step_mut(&e.step);
-        step.head = e.id.clone();
-        match e.kind {
-            Kind::Define => {
-                if let Some((first, other)) = apply_define(step, &located.commit, e) {
+        step.head = e.id.to_string();
+        match &e.body {
+            Body::Define(d) => {
+                if let Some((first, other)) = apply_define(step, &located.commit, e, d) {
                     self.note_collision(&e.step, first, other);
                 }
-                if let Some(settled) = e.list_field("resolves") {
+                if !d.resolves.is_empty() {
                     self.collisions.retain(|c| {
-                        c.step != e.step
-                            || !c.definitions.iter().all(|d| settled.contains(&d.event))
+                        c.step != *e.step
+                            || !c
+                                .definitions
+                                .iter()
+                                .all(|def| d.resolves.iter().any(|r| **r == *def.event))
                     });
                 }
             }
-            Kind::Retire => step.retired = true,
+            Body::Retire => step.retired = true,
             _ if !applies => {}
-            Kind::Status => apply_status(step, &located.commit, e, by_content),
-            Kind::Evidence => {
+            Body::Status(s) => apply_status(step, &located.commit, e, s, by_content),
+            Body::Evidence(ev) => {
                 step.evidence = Some(EvidenceSummary {
                     commit: located.commit.clone(),
-                    at: e.at.clone(),
-                    event: e.id.clone(),
-                    result: e.str_field("result").unwrap_or("fail").to_string(),
-                    dirty: e.bool_field("dirty").unwrap_or(false),
-                    fingerprint: e.str_field("fingerprint").map(str::to_string),
-                    checks: e.fields.get("checks").cloned().unwrap_or(Value::Null),
-                    run: e.run.clone(),
+                    at: e.at.to_string(),
+                    event: e.id.to_string(),
+                    result: ev.result.as_deref().unwrap_or("fail").to_string(),
+                    dirty: ev.dirty.unwrap_or(false),
+                    fingerprint: ev.fingerprint.as_deref().map(str::to_string),
+                    checks: ev.checks.as_deref().unwrap_or("").to_string(),
+                    run: e.run.as_deref().map(str::to_string),
                 })
             }
-            Kind::Ack => {
+            Body::Ack(a) => {
                 if let Some(b) = &mut step.baseline {
-                    b.fingerprint = e.str_field("fingerprint").map(str::to_string);
-                    if let Some(tree) = e.str_field("tree") {
+                    b.fingerprint = a.fingerprint.as_deref().map(str::to_string);
+                    if let Some(tree) = &a.tree {
                         b.tree = Some(tree.to_string());
                     }
                     b.commit = located.commit.clone();
-                    b.at = e.at.clone();
-                    b.event = e.id.clone();
+                    b.at = e.at.to_string();
+                    b.event = e.id.to_string();
                 }
             }
-            Kind::Note => {}
+            Body::Note => {}
         }
     }
 
@@ -351,51 +362,56 @@ impl LedgerState {
 
 /// Applies a `define`; returns (first creation, this one) when it creates
 /// the step a second time with another title or scope.
-fn apply_define(step: &mut StepState, commit: &str, e: &Event) -> Option<(Creation, Creation)> {
-    let creating = e.str_field("prev").is_none();
+fn apply_define(
+    step: &mut StepState,
+    commit: &str,
+    e: &Record,
+    b: &DefineBody,
+) -> Option<(Creation, Creation)> {
     if step.defined.is_none() {
-        step.defined = Some((e.seq, e.at.clone(), e.id.clone()));
+        step.defined = Some((e.seq, e.at.to_string(), e.id.to_string()));
     }
     step.retired = false;
     let d = &mut step.def;
-    if let Some(t) = e.str_field("title") {
+    if let Some(t) = &b.title {
         d.title = t.to_string();
     }
-    let lists: [(&str, &mut Vec<String>); 6] = [
-        ("owns", &mut d.owns),
-        ("checks", &mut d.checks),
-        ("refs", &mut d.refs),
-        ("edge_cases", &mut d.edge_cases),
-        ("concerns", &mut d.concerns),
-        ("todo", &mut d.todo),
+    type Slot<'s> = (&'s Option<Vec<Box<str>>>, &'s mut Vec<String>);
+    let lists: [Slot<'_>; 6] = [
+        (&b.owns, &mut d.owns),
+        (&b.checks, &mut d.checks),
+        (&b.refs, &mut d.refs),
+        (&b.edge_cases, &mut d.edge_cases),
+        (&b.concerns, &mut d.concerns),
+        (&b.todo, &mut d.todo),
     ];
-    for (key, slot) in lists {
-        if let Some(v) = e.list_field(key) {
-            *slot = v;
+    for (value, slot) in lists {
+        if let Some(v) = value {
+            *slot = v.iter().map(|s| s.to_string()).collect();
         }
     }
     // `phase` and `summary`: present replaces, an explicit null clears.
-    for (key, slot) in [("phase", &mut d.phase), ("summary", &mut d.summary)] {
-        match e.fields.get(key) {
-            Some(Value::Null) => *slot = None,
-            Some(Value::String(s)) => *slot = Some(s.clone()),
-            Some(Value::Array(parts)) => {
-                let text: Vec<&str> = parts.iter().filter_map(Value::as_str).collect();
-                *slot = Some(text.join("\n"));
-            }
-            _ => {}
+    for (change, slot) in [(&b.phase, &mut d.phase), (&b.summary, &mut d.summary)] {
+        match change {
+            Change::Keep => {}
+            Change::Clear => *slot = None,
+            Change::Set(v) => *slot = Some(v.to_string()),
         }
     }
-    if !creating {
+    if b.prev {
         return None;
     }
     let this = Creation {
-        event: e.id.clone(),
+        event: e.id.to_string(),
         commit: commit.to_string(),
-        at: e.at.clone(),
-        by: e.by.clone(),
-        title: e.str_field("title").unwrap_or_default().to_string(),
-        owns: e.list_field("owns").unwrap_or_default(),
+        at: e.at.to_string(),
+        by: e.by.to_string(),
+        title: b.title.as_deref().unwrap_or_default().to_string(),
+        owns: b
+            .owns
+            .as_ref()
+            .map(|o| o.iter().map(|s| s.to_string()).collect())
+            .unwrap_or_default(),
     };
     match &step.created {
         None => {
@@ -409,30 +425,30 @@ fn apply_define(step: &mut StepState, commit: &str, e: &Event) -> Option<(Creati
     }
 }
 
-fn apply_status(step: &mut StepState, commit: &str, e: &Event, by_content: bool) {
-    let Some(status) = e.str_field("status").and_then(Status::parse) else {
+fn apply_status(step: &mut StepState, commit: &str, e: &Record, s: &StatusBody, by_content: bool) {
+    let Some(status) = s.status else {
         return;
     };
     step.status = status;
     step.mark = Some(StatusMark {
         status,
         commit: commit.to_string(),
-        at: e.at.clone(),
-        by: e.by.clone(),
-        event: e.id.clone(),
-        source: e.source.clone(),
-        msg: e.str_field("msg").map(str::to_string),
-        run: e.run.clone(),
-        files: e.list_field("files").unwrap_or_default(),
+        at: e.at.to_string(),
+        by: e.by.to_string(),
+        event: e.id.to_string(),
+        source: e.source.to_string(),
+        msg: s.msg.as_deref().map(str::to_string),
+        run: e.run.as_deref().map(str::to_string),
+        files: s.files.iter().map(|f| f.to_string()).collect(),
         by_content,
     });
     if status == Status::Verified {
         step.baseline = Some(Baseline {
             commit: commit.to_string(),
-            at: e.at.clone(),
-            event: e.id.clone(),
-            fingerprint: e.str_field("fingerprint").map(str::to_string),
-            tree: e.str_field("tree").map(str::to_string),
+            at: e.at.to_string(),
+            event: e.id.to_string(),
+            fingerprint: s.fingerprint.as_deref().map(str::to_string),
+            tree: s.tree.as_deref().map(str::to_string),
         });
     }
 }
@@ -447,38 +463,6 @@ pub struct Scope<'v> {
     content_verified: BTreeSet<String>,
 }
 
-fn plan_event(e: &Event) -> bool {
-    match e.kind {
-        Kind::Define | Kind::Retire => true,
-        Kind::Note => e.step.is_empty(),
-        _ => false,
-    }
-}
-
-/// A `verified` status or an `ack` whose fingerprint is the step's, here.
-fn applies_by_content(e: &Event, view: &dyn Viewpoint) -> bool {
-    let fp = e.str_field("fingerprint");
-    let matches = fp.is_some() && fp == view.fingerprint(&e.step);
-    match e.kind {
-        Kind::Status => e.str_field("status") == Some("verified") && matches,
-        Kind::Ack => matches,
-        _ => false,
-    }
-}
-
-/// A status that a commit's trailer or an undeclared change gave the step
-/// says what that commit did to the step's files. Where those files are
-/// exactly what was verified, the verification stands: otherwise a
-/// cherry-pick, a rebase no hook saw (a forge's rebase-and-merge) or a
-/// revert would undo it. Statuses someone chose (`mark`, `verify`, an
-/// import) keep the latest-wins rule.
-fn superseded_by_content(e: &Event, content_verified: &BTreeSet<String>) -> bool {
-    e.kind == Kind::Status
-        && matches!(e.source.as_str(), "trailer" | "hook" | "check")
-        && e.str_field("status") != Some("verified")
-        && content_verified.contains(&e.step)
-}
-
 /// How an event counts in a view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applies {
@@ -489,45 +473,72 @@ pub enum Applies {
     No,
 }
 
+fn plan_event(e: &Record) -> bool {
+    match e.body {
+        Body::Define(_) | Body::Retire => true,
+        Body::Note => e.step.is_empty(),
+        _ => false,
+    }
+}
+
+/// A `verified` status or an `ack` whose fingerprint is the step's, here.
+fn applies_by_content(e: &Record, view: &dyn Viewpoint) -> bool {
+    let fp = e.fingerprint();
+    let matches = fp.is_some() && fp == view.fingerprint(&e.step);
+    match &e.body {
+        Body::Status(s) => s.status == Some(Status::Verified) && matches,
+        Body::Ack(_) => matches,
+        _ => false,
+    }
+}
+
+/// A status that a commit's trailer or an undeclared change gave the step
+/// says what that commit did to the step's files. Where those files are
+/// exactly what was verified, the verification stands: otherwise a
+/// cherry-pick, a rebase no hook saw (a forge's rebase-and-merge) or a
+/// revert would undo it. Statuses someone chose (`mark`, `verify`, an
+/// import) keep the latest-wins rule.
+fn superseded_by_content(e: &Record, content_verified: &BTreeSet<String>) -> bool {
+    matches!(&e.body, Body::Status(s) if s.status != Some(Status::Verified))
+        && matches!(&*e.source, "trailer" | "hook" | "check")
+        && content_verified.contains(&*e.step)
+}
+
 impl<'v> Scope<'v> {
-    pub fn new(events: &[Located], view: &'v dyn Viewpoint) -> Scope<'v> {
-        let mut scope = Scope {
-            view,
-            borrowed: HashSet::new(),
-            content_verified: BTreeSet::new(),
-        };
-        let matching: Vec<&Located> = events
+    pub fn new(events: &[Stored], view: &'v dyn Viewpoint) -> Scope<'v> {
+        let matching: Vec<&Stored> = events
             .iter()
             .filter(|l| {
-                l.event.kind == Kind::Status
-                    && l.event.str_field("status") == Some("verified")
-                    && scope.by_content(&l.event)
+                let e = &l.record;
+                e.status() == Some(Status::Verified)
+                    && e.fingerprint().is_some()
+                    && e.fingerprint() == view.fingerprint(&e.step)
             })
             .collect();
-        scope.content_verified = matching.iter().map(|l| l.event.step.clone()).collect();
-        scope.borrowed = matching
-            .iter()
-            .filter(|l| !view.sees(&l.commit))
-            .filter_map(|l| l.event.str_field("evidence").map(str::to_string))
-            .collect();
-        scope
+        Scope {
+            view,
+            content_verified: matching.iter().map(|l| l.record.step.to_string()).collect(),
+            borrowed: matching
+                .iter()
+                .filter(|l| !view.sees(&l.commit))
+                .filter_map(|l| match &l.record.body {
+                    Body::Status(s) => s.evidence.as_deref().map(str::to_string),
+                    _ => None,
+                })
+                .collect(),
+        }
     }
 
-    fn by_content(&self, e: &Event) -> bool {
-        let fp = e.str_field("fingerprint");
-        fp.is_some() && fp == self.view.fingerprint(&e.step)
-    }
-
-    pub fn applies(&self, l: &Located) -> Applies {
-        let e = &l.event;
+    pub fn applies(&self, l: &Stored) -> Applies {
+        let e = &l.record;
         if superseded_by_content(e, &self.content_verified) {
             return Applies::No;
         }
         if plan_event(e) || self.view.sees(&l.commit) {
             return Applies::Yes;
         }
-        let content = match e.kind {
-            Kind::Evidence => self.borrowed.contains(&e.id),
+        let content = match &e.body {
+            Body::Evidence(_) => self.borrowed.contains(&*e.id),
             _ => applies_by_content(e, self.view),
         };
         if content {
@@ -541,22 +552,36 @@ impl<'v> Scope<'v> {
 /// Sorts by (`seq`, `at`, `id`) and drops repeated ids: of the copies of
 /// one event (a rewrite or a merge put it on several commits), the one in
 /// view is kept, else the first.
-pub fn order_events_in(mut events: Vec<Located>, view: &dyn Viewpoint) -> Vec<Located> {
+pub fn order_events_in(mut events: Vec<Stored>, view: &dyn Viewpoint) -> Vec<Stored> {
     events.sort_by(|a, b| {
-        a.event
+        a.record
             .order_key()
-            .cmp(&b.event.order_key())
+            .cmp(&b.record.order_key())
             .then_with(|| view.sees(&b.commit).cmp(&view.sees(&a.commit)))
             .then_with(|| a.commit.cmp(&b.commit))
     });
     let mut seen = HashSet::new();
-    events.retain(|l| seen.insert(l.event.id.clone()));
+    events.retain(|l| seen.insert(id_key(&l.record.id)));
     events
+}
+
+/// An event id as a number: ids are 32 hex characters; any other text
+/// (a hand-written line) is hashed.
+fn id_key(id: &str) -> u128 {
+    if id.len() == 32
+        && let Ok(n) = u128::from_str_radix(id, 16)
+    {
+        return n;
+    }
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut h);
+    u128::from(h.finish())
 }
 
 /// The ledger as seen from `view`: any set of events, in any order, gives
 /// one state.
-pub fn fold_at(events: Vec<Located>, view: &dyn Viewpoint) -> LedgerState {
+pub fn fold_at(events: Vec<Stored>, view: &dyn Viewpoint) -> LedgerState {
     let ordered = order_events_in(events, view);
     let scope = Scope::new(&ordered, view);
     let mut state = LedgerState {
@@ -571,7 +596,7 @@ pub fn fold_at(events: Vec<Located>, view: &dyn Viewpoint) -> LedgerState {
 }
 
 /// The fold with every note in view.
-pub fn fold_events(events: Vec<Located>) -> LedgerState {
+pub fn fold_events(events: Vec<Stored>) -> LedgerState {
     fold_at(events, &Everywhere)
 }
 

@@ -10,18 +10,28 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// Bumped whenever the fold or the state's shape changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 const KIND: &str = "view";
 /// Views kept: enough for a few worktrees and branches switched between.
 const KEEP: usize = 16;
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct CacheFile {
     tip: String,
     sight: Sight,
     state: LedgerState,
     skipped: usize,
     first_skipped: Option<String>,
+}
+
+/// What is written: the same fields, borrowed.
+#[derive(Serialize)]
+struct CacheRef<'a> {
+    tip: String,
+    sight: &'a Sight,
+    state: &'a LedgerState,
+    skipped: usize,
+    first_skipped: &'a Option<String>,
 }
 
 fn dir(repo: &Repository) -> PathBuf {
@@ -36,7 +46,7 @@ fn path(repo: &Repository, at: Option<&str>) -> PathBuf {
 pub fn load(repo: &Repository, tip: Oid, at: Option<Oid>) -> Option<Loaded> {
     let at = at.map(|a| a.to_string());
     let body = cache_file::read(&path(repo, at.as_deref()), KIND, FORMAT)?;
-    let file: CacheFile = serde_json::from_slice(&body).ok()?;
+    let file: CacheFile = postcard::from_bytes(&body).ok()?;
     (file.tip == tip.to_string() && file.sight.at == at).then_some(Loaded {
         tip: Some(tip),
         state: file.state,
@@ -49,14 +59,14 @@ pub fn load(repo: &Repository, tip: Oid, at: Option<Oid>) -> Option<Loaded> {
 /// Best effort: a cache that cannot be written only costs speed.
 pub fn save(repo: &Repository, loaded: &Loaded) {
     let Some(tip) = loaded.tip else { return };
-    let file = CacheFile {
+    let file = CacheRef {
         tip: tip.to_string(),
-        sight: loaded.sight.clone(),
-        state: loaded.state.clone(),
+        sight: &loaded.sight,
+        state: &loaded.state,
         skipped: loaded.skipped,
-        first_skipped: loaded.first_skipped.clone(),
+        first_skipped: &loaded.first_skipped,
     };
-    let Ok(body) = serde_json::to_vec(&file) else {
+    let Ok(body) = postcard::to_allocvec(&file) else {
         return;
     };
     cache_file::write(&path(repo, loaded.sight.at.as_deref()), KIND, FORMAT, &body);

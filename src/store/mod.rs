@@ -3,17 +3,19 @@
 
 pub mod cache;
 pub mod cache_file;
-pub mod events_cache;
+pub mod index;
 pub mod notes;
 pub mod view;
 
 use crate::git::repo::{NOTES_REF, identity};
 use crate::ledger::fold::{Applies, Scope, fold_at, order_events_in};
+use crate::ledger::record::{Record, Stored};
 use crate::ledger::{Event, Kind, LedgerState, Located};
 use anyhow::{Context, Result};
 use git2::{ErrorCode, Oid, Repository, Signature};
+use index::Index;
 use notes::SkippedLine;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 pub use view::Sight;
 
@@ -65,7 +67,7 @@ pub fn load_at(repo: &Repository, at: Option<Oid>) -> Result<Loaded> {
     if let Some(c) = cache::load(repo, tip, at) {
         return Ok(c);
     }
-    let (events, skipped) = read_all_at(repo, tip)?;
+    let (events, skipped, first_skipped) = records_at(repo, tip)?;
     let sight = Sight::compute(repo, at, &events)?;
     let mut state = fold_at(events, &sight);
     view::confirm_collisions(repo, &mut state);
@@ -73,49 +75,121 @@ pub fn load_at(repo: &Repository, at: Option<Oid>) -> Result<Loaded> {
         tip: Some(tip),
         state,
         sight,
-        skipped: skipped.len(),
-        first_skipped: skipped.first().map(describe_skip),
+        skipped,
+        first_skipped,
     };
     cache::save(repo, &loaded);
     Ok(loaded)
 }
 
-pub fn describe_skip(s: &SkippedLine) -> String {
-    format!(
-        "note on {} line {}: {}",
-        crate::git::repo::short(&s.commit),
-        s.line,
-        s.reason
-    )
+/// Every readable record at `tip`, with the count of lines that are not
+/// events and the first of them. In an honest ledger no `seq` exceeds the
+/// number of distinct events (SPEC 2.2): a line that claims more is
+/// forged or damaged, and is skipped like any unreadable line, so that it
+/// cannot outrank every later write.
+fn records_at(repo: &Repository, tip: Oid) -> Result<(Vec<Stored>, usize, Option<String>)> {
+    let index = Index::at(repo, tip).context("cannot read refs/notes/ledger")?;
+    let (mut skipped, mut first) = index.skipped();
+    let mut events = index.into_stored();
+    let distinct = events
+        .iter()
+        .map(|s| &*s.record.id)
+        .collect::<HashSet<&str>>()
+        .len() as u64;
+    let before = events.len();
+    let mut forged: Option<String> = None;
+    events.retain(|s| {
+        let honest = s.record.seq <= distinct;
+        if !honest && forged.is_none() {
+            forged = Some(format!(
+                "note on {}: seq {} is larger than the ledger's {distinct} events",
+                crate::git::repo::short(&s.commit),
+                s.record.seq
+            ));
+        }
+        honest
+    });
+    skipped += before - events.len();
+    if first.is_none() {
+        first = forged;
+    }
+    Ok((events, skipped, first))
 }
 
 /// The events that apply in `loaded`'s view, in fold order, each bound to
 /// the copy of it in view. Plan events are in every view.
 pub fn events_in_view(repo: &Repository, loaded: &Loaded) -> Result<Vec<Located>> {
+    events_in_view_where(repo, loaded, |_| true, None)
+}
+
+/// [`events_in_view`] of the records `keep` accepts; with `newest`, only
+/// that many of the latest. Only the notes holding them are read whole.
+pub fn events_in_view_where(
+    repo: &Repository,
+    loaded: &Loaded,
+    keep: impl Fn(&Record) -> bool,
+    newest: Option<usize>,
+) -> Result<Vec<Located>> {
     let Some(tip) = loaded.tip else {
         return Ok(Vec::new());
     };
-    let (events, _) = read_all_at(repo, tip)?;
+    let (events, _, _) = records_at(repo, tip)?;
     let ordered = order_events_in(events, &loaded.sight);
     let scope = Scope::new(&ordered, &loaded.sight);
-    Ok(ordered
+    let mut chosen: Vec<Stored> = ordered
         .into_iter()
-        .filter(|l| scope.applies(l) != Applies::No)
+        .filter(|l| keep(&l.record) && scope.applies(l) != Applies::No)
+        .collect();
+    if let Some(n) = newest {
+        let drop = chosen.len().saturating_sub(n);
+        chosen.drain(..drop);
+    }
+    whole_events(repo, tip, &chosen)
+}
+
+/// The whole events of `chosen`, read from their notes, in the same order.
+fn whole_events(repo: &Repository, tip: Oid, chosen: &[Stored]) -> Result<Vec<Located>> {
+    let mut by_commit: HashMap<&str, HashMap<String, Event>> = HashMap::new();
+    for s in chosen {
+        if by_commit.contains_key(s.commit.as_str()) {
+            continue;
+        }
+        let text = notes::note_text(repo, Some(tip), &s.commit)?;
+        let events = text
+            .lines()
+            .filter_map(|l| Event::parse_line(l).ok())
+            .map(|e| (e.id.clone(), e))
+            .collect();
+        by_commit.insert(&s.commit, events);
+    }
+    Ok(chosen
+        .iter()
+        .filter_map(|s| {
+            let e = by_commit.get(s.commit.as_str())?.get(&*s.record.id)?;
+            Some(Located {
+                commit: s.commit.clone(),
+                event: e.clone(),
+            })
+        })
         .collect())
 }
 
 /// Every event of the ledger, whatever commit it is seen from, with every
 /// copy of an event that sits on several commits.
 pub fn read_all(repo: &Repository) -> Result<(Vec<Located>, Vec<SkippedLine>)> {
-    match tip(repo)? {
-        Some(t) => read_all_at(repo, t),
-        None => Ok((Vec::new(), Vec::new())),
+    let Some(tip) = tip(repo)? else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let tree = repo.find_commit(tip)?.tree()?;
+    let mut texts: BTreeMap<String, String> = BTreeMap::new();
+    for (commit, _) in notes::list_notes(repo, &tree)? {
+        let key = commit.to_ascii_lowercase();
+        if let std::collections::btree_map::Entry::Vacant(slot) = texts.entry(key) {
+            let text = notes::note_text(repo, Some(tip), slot.key())?;
+            slot.insert(text);
+        }
     }
-}
-
-fn read_all_at(repo: &Repository, tip: Oid) -> Result<(Vec<Located>, Vec<SkippedLine>)> {
-    let texts = events_cache::note_texts(repo, tip).context("cannot read refs/notes/ledger")?;
-    Ok(notes::parse_notes(&texts.notes))
+    Ok(notes::parse_notes(&texts))
 }
 
 /// An event to append, bound to `commit`.
@@ -210,15 +284,27 @@ where
 /// fingerprints, as they were. Otherwise the next read folds again.
 fn remember(repo: &Repository, mut loaded: Loaded, new_tip: Oid, fresh: &[Located]) {
     use crate::ledger::fold::Viewpoint;
-    let simple = fresh.iter().all(|l| {
-        loaded.state.follows(&l.event)
+    let Ok(stored) = fresh
+        .iter()
+        .map(|l| {
+            Record::from_event(&l.event).map(|record| Stored {
+                commit: l.commit.clone(),
+                record,
+            })
+        })
+        .collect::<Result<Vec<Stored>, _>>()
+    else {
+        return;
+    };
+    let simple = stored.iter().all(|l| {
+        loaded.state.follows(&l.record)
             && loaded.sight.sees(&l.commit)
-            && !matches!(l.event.kind, Kind::Define | Kind::Retire)
+            && !matches!(l.record.kind(), Kind::Define | Kind::Retire)
     });
     if !simple {
         return;
     }
-    for l in fresh {
+    for l in &stored {
         loaded.state.apply_from(l, &loaded.sight);
         loaded.sight.seen.insert(l.commit.clone());
     }
@@ -306,16 +392,22 @@ fn new_lines(
 ) -> Result<(Vec<Located>, BTreeMap<String, String>)> {
     let mut additions: BTreeMap<String, String> = BTreeMap::new();
     let mut fresh = Vec::new();
-    let mut existing: HashMap<String, String> = HashMap::new();
+    // Ids already on each commit's note, and those added by this write.
+    let mut present: HashMap<String, HashSet<String>> = HashMap::new();
     for d in drafts {
         let commit = d.commit.to_string();
         if d.fixed_id {
-            if !existing.contains_key(&commit) {
-                existing.insert(commit.clone(), notes::note_text(repo, tip, &commit)?);
+            if !present.contains_key(&commit) {
+                let ids = notes::note_text(repo, tip, &commit)?
+                    .lines()
+                    .filter_map(|l| Record::parse_line(l).ok())
+                    .map(|r| r.id.to_string())
+                    .collect();
+                present.insert(commit.clone(), ids);
             }
-            let needle = format!("\"id\":\"{}\"", d.event.id);
-            let pending = additions.get(&commit).is_some_and(|t| t.contains(&needle));
-            if existing[&commit].contains(&needle) || pending {
+            if let Some(ids) = present.get_mut(&commit)
+                && !ids.insert(d.event.id.clone())
+            {
                 continue;
             }
         }

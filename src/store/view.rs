@@ -3,9 +3,11 @@
 //! inputs of the pure fold, computed from git here.
 
 use crate::git::fingerprint::{fingerprint, owned_files_many};
+use crate::git::history::History;
 use crate::git::owns::Owns;
 use crate::ledger::fold::Viewpoint;
-use crate::ledger::{Kind, Located, fold_events};
+use crate::ledger::fold_events;
+use crate::ledger::record::{Body, Stored};
 use anyhow::Result;
 use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
@@ -34,7 +36,7 @@ impl Viewpoint for Sight {
 
 impl Sight {
     /// What `at` sees of `events`.
-    pub fn compute(repo: &Repository, at: Option<Oid>, events: &[Located]) -> Result<Sight> {
+    pub fn compute(repo: &Repository, at: Option<Oid>, events: &[Stored]) -> Result<Sight> {
         let Some(at) = at else {
             return Ok(Sight::default());
         };
@@ -57,22 +59,11 @@ pub fn ancestors_among(
     at: Oid,
     among: &HashSet<Oid>,
 ) -> Result<HashSet<String>> {
-    let mut found = HashSet::new();
-    if among.is_empty() {
-        return Ok(found);
-    }
-    let mut walk = repo.revwalk()?;
-    walk.push(at)?;
-    for oid in walk {
-        let oid = oid?;
-        if among.contains(&oid) {
-            found.insert(oid.to_string());
-            if found.len() == among.len() {
-                break;
-            }
-        }
-    }
-    Ok(found)
+    Ok(History::open(repo)
+        .reachable_among(at, among)
+        .into_iter()
+        .map(|o| o.to_string())
+        .collect())
 }
 
 /// The fingerprint at `at` of every active step that owns files, under the
@@ -80,12 +71,12 @@ pub fn ancestors_among(
 fn plan_fingerprints(
     repo: &Repository,
     at: Oid,
-    events: &[Located],
+    events: &[Stored],
 ) -> Result<HashMap<String, String>> {
     let plan = fold_events(
         events
             .iter()
-            .filter(|l| matches!(l.event.kind, Kind::Define | Kind::Retire))
+            .filter(|l| matches!(l.record.body, Body::Define(_) | Body::Retire))
             .cloned()
             .collect(),
     );

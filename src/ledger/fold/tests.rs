@@ -1,4 +1,5 @@
 use super::*;
+use crate::ledger::Kind;
 
 fn ev(seq: u64, step: &str, kind: Kind) -> Event {
     let mut e = Event::draft(
@@ -12,19 +13,23 @@ fn ev(seq: u64, step: &str, kind: Kind) -> Event {
     e
 }
 
-fn at(commit: &str, mut e: Event) -> Located {
+fn at(commit: &str, mut e: Event) -> Stored {
     e.id = e.content_id();
-    Located {
+    stored(commit, e)
+}
+
+fn stored(commit: &str, e: Event) -> Stored {
+    Stored {
         commit: commit.into(),
-        event: e,
+        record: Record::from_event(&e).unwrap(),
     }
 }
 
-fn define(seq: u64, step: &str, title: &str) -> Located {
+fn define(seq: u64, step: &str, title: &str) -> Stored {
     at("c1", ev(seq, step, Kind::Define).with("title", title))
 }
 
-fn status(seq: u64, step: &str, s: &str) -> Located {
+fn status(seq: u64, step: &str, s: &str) -> Stored {
     at("c2", ev(seq, step, Kind::Status).with("status", s))
 }
 
@@ -138,8 +143,8 @@ fn incremental_apply_matches_full_fold() {
         status(3, "S01", "done"),
     ];
     let mut st = fold_events(evs[..2].to_vec());
-    assert!(st.follows(&evs[2].event));
-    assert!(!st.follows(&evs[0].event));
+    assert!(st.follows(&evs[2].record));
+    assert!(!st.follows(&evs[0].record));
     st.apply(&evs[2]);
     assert_eq!(st, fold_events(evs));
 }
@@ -177,7 +182,7 @@ const FEATURE: Hist = Hist {
     fingerprints: &[("S01", "fp-feature")],
 };
 
-fn verified_at(commit: &str, seq: u64, fp: &str) -> Located {
+fn verified_at(commit: &str, seq: u64, fp: &str) -> Stored {
     at(
         commit,
         ev(seq, "S01", Kind::Status)
@@ -186,7 +191,7 @@ fn verified_at(commit: &str, seq: u64, fp: &str) -> Located {
     )
 }
 
-fn status_at(commit: &str, seq: u64, s: &str) -> Located {
+fn status_at(commit: &str, seq: u64, s: &str) -> Stored {
     at(commit, ev(seq, "S01", Kind::Status).with("status", s))
 }
 
@@ -308,10 +313,7 @@ fn a_verification_brings_its_evidence_and_acks_follow_content_too() {
     );
     let evs = vec![
         at("m1", ev(1, "S01", Kind::Define).with("title", "One")),
-        Located {
-            commit: "f1".into(),
-            event: evidence,
-        },
+        stored("f1", evidence),
         verified,
         ack,
         other_evidence,
@@ -405,7 +407,10 @@ fn two_creations_with_different_definitions_are_a_collision_until_settled() {
         ev(5, "S05", Kind::Define)
             .with("title", "Search")
             .with("prev", "y")
-            .with("resolves", vec![a.event.id.clone(), b.event.id.clone()]),
+            .with(
+                "resolves",
+                vec![a.record.id.to_string(), b.record.id.to_string()],
+            ),
     );
     assert!(fold_events(vec![a, b, edit, settle]).collisions.is_empty());
 }
