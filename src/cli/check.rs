@@ -2,14 +2,17 @@
 //! clone has not scanned yet, recomputes fingerprints at HEAD, records
 //! drift on HEAD for verified steps whose owned files changed (unless
 //! `--no-record`), and exits 1 when any step is `drift_detected`
-//! (`--strict`: or still `completed_pending_verification`).
+//! (`--strict`: or still `completed_pending_verification`). In CI it also
+//! leaves a Markdown job summary and, on GitHub Actions, annotations.
 
 use super::Ctx;
 use super::scan::plan_trailers;
 use super::show::event_json;
+use crate::ci::escape::one_line;
+use crate::ci::summary::{self, CheckReport, Drifted, Pending};
 use crate::drift::assess;
-use crate::error::Outcome;
-use crate::git::repo::{head_commit, identity, short};
+use crate::error::{Outcome, user_hint};
+use crate::git::repo::{head_branch, head_commit, identity, short};
 use crate::ingest::head::recorder;
 use crate::ingest::{self, head, range};
 use crate::ledger::{Status, StepState};
@@ -26,9 +29,18 @@ pub struct CheckArgs {
     /// Also fail on steps still completed_pending_verification
     #[arg(long)]
     pub strict: bool,
+    /// text: the table; markdown: the job summary (as written to $GITHUB_STEP_SUMMARY)
+    #[arg(long, value_name = "format", value_parser = ["text", "markdown"])]
+    pub format: Option<String>,
 }
 
 pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
+    if ctx.json && a.format.is_some() {
+        return Err(user_hint(
+            "--json and --format both say how to print the result",
+            "give one of them: git ledger check --json, or git ledger check --format markdown",
+        ));
+    }
     let repo = ctx.repo()?;
     let head_commit = head_commit(&repo)?;
     let loaded = ctx.load(&repo)?;
@@ -57,9 +69,22 @@ pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
 
     let steps: Vec<&StepState> = state.active_steps();
     let lives = assess(&repo, &head_commit.tree()?, &steps)?;
+    let head = head_commit.id().to_string();
+    let mut summary = CheckReport {
+        head: head.clone(),
+        branch: head_branch(&repo),
+        strict: a.strict,
+        recorded: record,
+        counts: [0; 5],
+        drifted: Vec::new(),
+        pending: Vec::new(),
+    };
     let mut drifted = Vec::new();
     let mut pending = Vec::new();
     for (s, l) in steps.iter().zip(&lives) {
+        if let Some(i) = Status::ALL.iter().position(|x| *x == l.effective) {
+            summary.counts[i] += 1;
+        }
         match l.effective {
             Status::DriftDetected => {
                 let now = report.drift.iter().find(|d| d.step == s.id);
@@ -71,14 +96,26 @@ pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
                     "found_now": now.is_some_and(|d| d.new),
                     "event": now.map(|d| d.event.clone()).or_else(|| s.mark.as_ref().map(|m| m.event.clone())),
                 }));
+                summary.drifted.push(Drifted {
+                    id: s.id.clone(),
+                    title: s.def.title.clone(),
+                    files: l.files.clone(),
+                    found_now: now.is_some_and(|d| d.new),
+                });
             }
             Status::CompletedPendingVerification => {
-                pending.push(json!({ "id": s.id, "title": s.def.title }))
+                pending.push(json!({ "id": s.id, "title": s.def.title }));
+                summary.pending.push(Pending {
+                    id: s.id.clone(),
+                    title: s.def.title.clone(),
+                });
             }
             _ => {}
         }
     }
-    let ok = drifted.is_empty() && (!a.strict || pending.is_empty());
+    let ok = summary.ok();
+    let markdown = summary::markdown(&summary);
+    write_job_summary(&markdown);
     let trailer_events: Vec<Value> = events
         .iter()
         .filter(|l| l.event.source == "trailer")
@@ -86,7 +123,7 @@ pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
         .collect();
     if ctx.json {
         output::emit(&output::json(&json!({
-            "head": head_commit.id().to_string(),
+            "head": head,
             "ok": ok,
             "strict": a.strict,
             "recorded": record,
@@ -97,33 +134,63 @@ pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
             "superseded": report.superseded,
             "rejected": report.rejected,
         })));
+        return Ok(if ok { Outcome::Ok } else { Outcome::Refused });
+    }
+    // On GitHub Actions, the runner reads these lines off stdout and pins
+    // them to the files in the pull request's diff.
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        output::emit(&summary::annotations(&summary));
+    }
+    if a.format.as_deref() == Some("markdown") {
+        output::emit(&markdown);
     } else {
         render(
             &ctx.paint(&repo),
-            &head_commit.id().to_string(),
+            &head,
             steps.len(),
             &drifted,
             &pending,
             a.strict,
             record,
         );
-        if !trailer_events.is_empty() {
-            output::say(&format!(
-                "ingested {} trailer event(s) from {} commit(s) not checked before",
-                trailer_events.len(),
-                commits.len()
-            ));
-        }
-        for r in &report.rejected {
-            output::warn(&format!(
-                "trailer '{}' of {} ignored: {}",
-                r.trailer,
-                short(&r.commit),
-                r.reason
-            ));
-        }
+    }
+    if !trailer_events.is_empty() {
+        output::say(&format!(
+            "ingested {} trailer event(s) from {} commit(s) not checked before",
+            trailer_events.len(),
+            commits.len()
+        ));
+    }
+    for r in &report.rejected {
+        output::warn(&format!(
+            "trailer '{}' of {} ignored: {}",
+            r.trailer,
+            short(&r.commit),
+            r.reason
+        ));
     }
     Ok(if ok { Outcome::Ok } else { Outcome::Refused })
+}
+
+/// Appends the summary to the file GitHub Actions names (each step's
+/// summaries are kept in order, so a write never replaces another's). A
+/// summary that cannot be written is worth a warning, never the verdict.
+fn write_job_summary(markdown: &str) {
+    use std::io::Write;
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(markdown.as_bytes()));
+    if let Err(e) = written {
+        output::warn(&format!(
+            "cannot append the job summary to GITHUB_STEP_SUMMARY ({}): {e}",
+            std::path::Path::new(&path).display()
+        ));
+    }
 }
 
 fn render(
@@ -137,9 +204,11 @@ fn render(
 ) {
     let mut rows = Vec::new();
     for d in drifted {
-        let files: Vec<&str> = d["files"]
+        // One line per step whatever the names hold: on a CI log a line
+        // break inside a path could start a line the runner obeys.
+        let files: Vec<String> = d["files"]
             .as_array()
-            .map(|f| f.iter().filter_map(Value::as_str).collect())
+            .map(|f| f.iter().filter_map(Value::as_str).map(one_line).collect())
             .unwrap_or_default();
         let mut what = if files.is_empty() {
             "owned files changed".to_string()
@@ -157,16 +226,16 @@ fn render(
         }
         rows.push(vec![
             p.status(Status::DriftDetected, "drift_detected"),
-            d["id"].as_str().unwrap_or("").to_string(),
-            d["title"].as_str().unwrap_or("").to_string(),
+            one_line(d["id"].as_str().unwrap_or("")),
+            one_line(d["title"].as_str().unwrap_or("")),
             what,
         ]);
     }
     for s in pending {
         rows.push(vec![
             p.status(Status::CompletedPendingVerification, "pending_verification"),
-            s["id"].as_str().unwrap_or("").to_string(),
-            s["title"].as_str().unwrap_or("").to_string(),
+            one_line(s["id"].as_str().unwrap_or("")),
+            one_line(s["title"].as_str().unwrap_or("")),
             "needs re-verification".into(),
         ]);
     }

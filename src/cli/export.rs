@@ -223,7 +223,7 @@ fn to_json(board: &Board<'_>, lives: &[crate::drift::Live], tip: Option<String>)
 }
 
 /// Fails early, before any work, when `-o` cannot be written.
-fn check_target(path: &Path) -> Result<()> {
+pub(super) fn check_target(path: &Path) -> Result<()> {
     if path.is_dir() {
         return Err(user_hint(
             format!("cannot write '{}': it is a directory", path.display()),
@@ -252,7 +252,7 @@ fn parent_dir(path: &Path) -> PathBuf {
 }
 
 /// A reader of `path` sees the old file or the new one, never half of it.
-fn write_atomically(path: &Path, text: &str) -> Result<()> {
+pub(super) fn write_atomically(path: &Path, text: &str) -> Result<()> {
     let dir = parent_dir(path);
     let fail = |e: std::io::Error| user(format!("cannot write '{}': {e}", path.display()));
     let mut builder = tempfile::Builder::new();
