@@ -9,6 +9,7 @@ mod ledger;
 mod markdown;
 mod output;
 mod redact;
+mod serve;
 mod store;
 mod sync;
 mod trust;

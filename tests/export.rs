@@ -276,17 +276,33 @@ fn html_board_is_well_formed_self_contained_and_shows_every_step() {
     assert!(html.contains("Object storage &lt;fast&gt; &amp; &quot;safe&quot;"));
     assert!(!html.contains("<fast>"), "text is escaped");
     for external in [
-        "http://", "https://", "<script", "<link", "<img", "@import", "url(", "src=",
+        "http://", "https://", "<img", "@import", "url(", "src=", "<iframe", "<object",
     ] {
         assert!(
             !html.contains(external),
             "the page must load nothing ({external})"
         );
     }
+    // One inline script, one empty inline icon, and a policy that forbids
+    // fetching anything else.
+    assert_eq!(html.matches("<script").count(), 1);
+    assert!(html.contains("\n<script>\"use strict\";"));
+    assert_eq!(html.matches("<link").count(), 1);
+    assert!(html.contains("<link rel=\"icon\" href=\"data:,\">"));
+    assert!(html.contains(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;; style-src &#39;unsafe-inline&#39;; script-src &#39;sha256-"
+    ));
+    // Without the script everything is on the page: no step starts hidden,
+    // and the filters it would drive stay out of sight.
+    assert!(!html.contains("<details class=\"step\" hidden"));
+    assert!(html.contains("<form id=\"filters\" class=\"filters\" hidden"));
     assert!(
         html.contains("Progress by phase") && html.contains("Phase 2") && html.contains("Phase 3")
     );
-    assert!(html.contains("var(--drift_detected)") && html.contains("Drift in S05"));
+    assert!(
+        html.contains("var(--drift_detected)")
+            && html.contains("Drift in <a href=\"#step-S05\">S05</a>")
+    );
     assert!(
         html.contains("manual: ran the checks by hand"),
         "the latest evidence"
@@ -311,7 +327,7 @@ fn html_of_an_imported_ledger_with_notes_is_well_formed_too() {
         "project notes are in the timeline"
     );
     assert!(
-        html.contains("<strong>2026-01-05</strong>"),
+        html.contains("<h4>2026-01-05</h4>"),
         "grouped by their original date"
     );
 }
