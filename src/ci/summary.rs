@@ -25,15 +25,21 @@ pub struct CheckReport {
     pub branch: Option<String>,
     pub strict: bool,
     pub recorded: bool,
+    /// `ledger.requireEvidence`: a verification over older evidence fails.
+    pub require_evidence: bool,
     /// Steps per effective status, in `Status::ALL` order.
     pub counts: [usize; 5],
     pub drifted: Vec<Drifted>,
     pub pending: Vec<Pending>,
+    /// Verified steps whose last evidence is for older content.
+    pub stale: Vec<Pending>,
 }
 
 impl CheckReport {
     pub fn ok(&self) -> bool {
-        self.drifted.is_empty() && (!self.strict || self.pending.is_empty())
+        self.drifted.is_empty()
+            && (!self.strict || self.pending.is_empty())
+            && (!self.require_evidence || self.stale.is_empty())
     }
 
     fn count(&self, s: Status) -> usize {
@@ -67,10 +73,15 @@ pub fn markdown(r: &CheckReport) -> String {
     let heading = if !r.drifted.is_empty() {
         let ids: Vec<String> = r.drifted.iter().map(|d| md_text(&d.id)).collect();
         format!("❌ Ledger: drift in {}", ids.join(", "))
-    } else if !r.ok() {
+    } else if r.strict && !r.pending.is_empty() {
         format!(
             "❌ Ledger: {} step(s) await verification (--strict)",
             r.pending.len()
+        )
+    } else if !r.ok() {
+        format!(
+            "❌ Ledger: {} verified step(s) without evidence for their content (ledger.requireEvidence)",
+            r.stale.len()
         )
     } else {
         "✅ Ledger: no drift".to_string()
@@ -95,7 +106,7 @@ pub fn markdown(r: &CheckReport) -> String {
         out.push_str(&format!(" · {} {label}", r.count(s)));
     }
     out.push_str("\n\n");
-    if r.drifted.is_empty() && r.pending.is_empty() {
+    if r.drifted.is_empty() && r.pending.is_empty() && r.stale.is_empty() {
         return out;
     }
     out.push_str("| | Step | Title | Owned files changed | To fix |\n|---|---|---|---|---|\n");
@@ -121,10 +132,18 @@ pub fn markdown(r: &CheckReport) -> String {
             md_code(&format!("git ledger verify {}", p.id)),
         ));
     }
+    for s in &r.stale {
+        out.push_str(&format!(
+            "| 🟠 verified, evidence for older content | {} | {} | | {} |\n",
+            md_code(&s.id),
+            md_text(&s.title),
+            md_code(&format!("git ledger verify {}", s.id)),
+        ));
+    }
     out.push('\n');
     if !r.drifted.is_empty() {
         out.push_str("Drift must be fixed before new work. A change that leaves a step as it was (reviewed, non-functional) is acknowledged with a `Ledger-Ack: ID` trailer instead.\n\n");
-    } else if !r.ok() {
+    } else if r.strict && !r.pending.is_empty() {
         out.push_str("`--strict`: every step called done must be re-verified: `git ledger verify --pending`.\n\n");
     }
     out
@@ -147,6 +166,18 @@ pub fn annotations(r: &CheckReport) -> String {
         }
         for f in &d.files {
             all.push((Some(f), title.clone(), msg.clone()));
+        }
+    }
+    if r.require_evidence {
+        for s in &r.stale {
+            all.push((
+                None,
+                format!("{} has no evidence for its content", s.id),
+                format!(
+                    "{} \"{}\" is verified, but its last evidence is for older content (ledger.requireEvidence); run: git ledger verify {}",
+                    s.id, s.title, s.id
+                ),
+            ));
         }
     }
     if r.strict {
@@ -196,6 +227,7 @@ mod tests {
             branch: Some("main".into()),
             strict: false,
             recorded: false,
+            require_evidence: false,
             counts: [1, 0, 1, 1, 1],
             drifted: vec![Drifted {
                 id: "S04".into(),
@@ -207,6 +239,7 @@ mod tests {
                 id: "S07".into(),
                 title: "Listing | *now*".into(),
             }],
+            stale: vec![],
         }
     }
 

@@ -5,14 +5,14 @@
 //! (`--strict`: or still `completed_pending_verification`). In CI it also
 //! leaves a Markdown job summary and, on GitHub Actions, annotations.
 
-use super::Ctx;
 use super::scan::plan_trailers;
 use super::show::event_json;
+use super::{AtArg, Ctx};
 use crate::ci::escape::one_line;
 use crate::ci::summary::{self, CheckReport, Drifted, Pending};
 use crate::drift::assess;
 use crate::error::{Outcome, user_hint};
-use crate::git::repo::{head_branch, head_commit, identity, short};
+use crate::git::repo::{head_branch, identity, short};
 use crate::ingest::head::recorder;
 use crate::ingest::{self, head, range};
 use crate::ledger::{Status, StepState};
@@ -29,6 +29,8 @@ pub struct CheckArgs {
     /// Also fail on steps still completed_pending_verification
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub at: AtArg,
     /// text: the table; markdown: the job summary (as written to $GITHUB_STEP_SUMMARY)
     #[arg(long, value_name = "format", value_parser = ["text", "markdown"])]
     pub format: Option<String>,
@@ -42,8 +44,8 @@ pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
         ));
     }
     let repo = ctx.repo()?;
-    let head_commit = head_commit(&repo)?;
-    let loaded = ctx.load(&repo)?;
+    let head_commit = ctx.at_commit(&repo, &a.at)?;
+    let loaded = ctx.load_from(&repo, Some(head_commit.id()))?;
     let commits = range::unscanned(&repo, head_commit.id())?;
     let mut record = !a.no_record;
     if record && identity(&repo).is_err() {
@@ -59,31 +61,45 @@ pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
     };
     let (events, report, state) = if record {
         let message = format!("git-ledger: check {}", short(&head_commit.id().to_string()));
-        ingest::write(&repo, &message, true, plan)?
+        ingest::write_at(&repo, Some(head_commit.id()), &message, true, plan)?
     } else {
-        ingest::dry(&repo, loaded.state.clone(), true, plan)?
+        ingest::dry(&repo, &loaded, true, plan)?
     };
     if record {
         range::mark_scanned(&repo, head_commit.id());
     }
 
     let steps: Vec<&StepState> = state.active_steps();
-    let lives = assess(&repo, &head_commit.tree()?, &steps)?;
+    let lives = assess(&repo, &loaded.sight, &steps)?;
     let head = head_commit.id().to_string();
+    // Verified by hand over evidence taken on older content: with
+    // ledger.requireEvidence that is not a verification.
+    let require_evidence = crate::git::repo::config_bool(&repo, "ledger.requireEvidence")?;
     let mut summary = CheckReport {
         head: head.clone(),
-        branch: head_branch(&repo),
+        // The branch a summary speaks of is HEAD's, unless --at named a commit.
+        branch: a.at.at.is_none().then(|| head_branch(&repo)).flatten(),
         strict: a.strict,
         recorded: record,
+        require_evidence,
         counts: [0; 5],
         drifted: Vec::new(),
         pending: Vec::new(),
+        stale: Vec::new(),
     };
     let mut drifted = Vec::new();
     let mut pending = Vec::new();
+    let mut stale = Vec::new();
     for (s, l) in steps.iter().zip(&lives) {
         if let Some(i) = Status::ALL.iter().position(|x| *x == l.effective) {
             summary.counts[i] += 1;
+        }
+        if l.effective == Status::Verified && l.evidence_stale == Some(true) {
+            stale.push(json!({ "id": s.id, "title": s.def.title }));
+            summary.stale.push(Pending {
+                id: s.id.clone(),
+                title: s.def.title.clone(),
+            });
         }
         match l.effective {
             Status::DriftDetected => {
@@ -130,6 +146,7 @@ pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
             "steps": steps.len(),
             "drift": drifted,
             "pending": pending,
+            "stale_evidence": stale,
             "ingested": { "commits": commits.len(), "events": trailer_events },
             "superseded": report.superseded,
             "rejected": report.rejected,
@@ -153,21 +170,32 @@ pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
             a.strict,
             record,
         );
-    }
-    if !trailer_events.is_empty() {
-        output::say(&format!(
-            "ingested {} trailer event(s) from {} commit(s) not checked before",
-            trailer_events.len(),
-            commits.len()
-        ));
-    }
-    for r in &report.rejected {
-        output::warn(&format!(
-            "trailer '{}' of {} ignored: {}",
-            r.trailer,
-            short(&r.commit),
-            r.reason
-        ));
+        for s in &stale {
+            let id = one_line(s["id"].as_str().unwrap_or(""));
+            let text = format!(
+                "{id} is verified, but its last evidence is for older content; git ledger verify {id} runs its checks on what is there now"
+            );
+            if require_evidence {
+                output::emit(&format!("FAIL: {text} (ledger.requireEvidence)\n"));
+            } else {
+                output::warn(&text);
+            }
+        }
+        if !trailer_events.is_empty() {
+            output::say(&format!(
+                "ingested {} trailer event(s) from {} commit(s) not checked before",
+                trailer_events.len(),
+                commits.len()
+            ));
+        }
+        for r in &report.rejected {
+            output::warn(&format!(
+                "trailer '{}' of {} ignored: {}",
+                r.trailer,
+                short(&r.commit),
+                r.reason
+            ));
+        }
     }
     Ok(if ok { Outcome::Ok } else { Outcome::Refused })
 }

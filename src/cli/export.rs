@@ -3,13 +3,13 @@
 //! (a temporary file in the same directory, then a rename); without it,
 //! stdout.
 
-use super::{Ctx, log, show, view};
+use super::{AtArg, Ctx, log, show, view};
 use crate::drift::{Live, assess, owns_of};
 use crate::error::{Outcome, user, user_hint};
 use crate::git::fingerprint::owned_files_many;
 use crate::git::owns::Owns;
-use crate::git::repo::{config_str, head_branch, head_commit};
-use crate::ledger::fold::order_events;
+use crate::git::repo::{config_str, head_branch};
+use crate::ledger::fold::Everywhere;
 use crate::ledger::{Kind, LedgerState, Located, Status, StepState, time};
 use crate::markdown::board::{
     Board, BoardContext, BoardStep, BurnPoint, LastCheck, OWNED_SHOWN, StepDetail, TimelineEntry,
@@ -44,6 +44,8 @@ pub struct ExportArgs {
     /// (needs -o; stop with Ctrl-C)
     #[arg(long, requires = "output")]
     pub watch: bool,
+    #[command(flatten)]
+    pub at: AtArg,
 }
 
 pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<Outcome> {
@@ -63,9 +65,15 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<Outcome> {
     }
     let repo = ctx.repo()?;
     if a.watch {
+        if a.at.at.is_some() {
+            return Err(user_hint(
+                "--watch follows HEAD; --at names a fixed commit",
+                "drop one of them: what --at shows does not change",
+            ));
+        }
         return super::serve::watch(ctx, &repo, &a, format);
     }
-    let (text, steps) = document(ctx, &repo, format, a.all)?;
+    let (text, steps) = document(ctx, &repo, format, a.all, &a.at)?;
     match &a.output {
         None => output::emit(&text),
         Some(path) => {
@@ -86,13 +94,14 @@ pub(super) fn document(
     repo: &Repository,
     format: &str,
     all: bool,
+    at: &AtArg,
 ) -> Result<(String, usize)> {
     let mode = if format == "html" {
         Some(export_html::Mode::File)
     } else {
         None
     };
-    with_board(ctx, repo, all, None, |board, lives, tip| {
+    with_board(ctx, repo, at, all, None, |board, lives, tip| {
         let text = match (format, mode) {
             ("json", _) => output::json(&to_json(board, lives, tip)),
             (_, Some(mode)) => export_html::render(board, mode),
@@ -108,6 +117,7 @@ pub(super) fn served_html(ctx: &Ctx, repo: &Repository, version: &str) -> Result
     with_board(
         ctx,
         repo,
+        &AtArg { at: None },
         false,
         Some(version.to_string()),
         |board, _, _| export_html::render(board, export_html::Mode::Served),
@@ -118,23 +128,23 @@ pub(super) fn served_html(ctx: &Ctx, repo: &Repository, version: &str) -> Result
 fn with_board<R>(
     ctx: &Ctx,
     repo: &Repository,
+    at: &AtArg,
     all: bool,
     live_version: Option<String>,
     render: impl FnOnce(&Board<'_>, &[Live], Option<String>) -> R,
 ) -> Result<R> {
-    let head = head_commit(repo)?;
+    let head = ctx.at_commit(repo, at)?;
     let head_id = head.id().to_string();
     let tree = head.tree()?;
-    let loaded = ctx.load(repo)?;
+    let loaded = ctx.load_from(repo, Some(head.id()))?;
     let state = &loaded.state;
     let steps: Vec<&StepState> = if all {
         state.defined_steps()
     } else {
         state.active_steps()
     };
-    let lives = assess(repo, &tree, &steps)?;
-    let (read, _) = store::read_all(repo)?;
-    let events = order_events(read);
+    let lives = assess(repo, &loaded.sight, &steps)?;
+    let events = store::events_in_view(repo, &loaded)?;
     let hidden: HashSet<&str> = if all {
         HashSet::new()
     } else {
@@ -248,7 +258,9 @@ fn with_board<R>(
         steps: board_steps,
         events: events.len(),
         context: BoardContext {
-            branch: head_branch(repo),
+            // The branch the board was made for: HEAD's, unless --at named
+            // another commit.
+            branch: at.at.is_none().then(|| head_branch(repo)).flatten(),
             forge: forge_of(repo),
             phase_order: phase_order(&events),
             burn_up: trend,
@@ -333,7 +345,7 @@ fn timeline(events: &[Located], hidden: &HashSet<&str>) -> Vec<TimelineEntry> {
             .step(&e.step)
             .filter(|s| s.defined.is_some())
             .map(|s| s.def.clone());
-        replay.apply(l);
+        replay.apply_from(l, &Everywhere);
         if hidden.contains(e.step.as_str()) {
             continue;
         }

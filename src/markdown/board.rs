@@ -3,7 +3,7 @@
 //! data, so the renderers are pure functions.
 
 use super::forge::Forge;
-use crate::ledger::fold::StepDef;
+use crate::ledger::fold::{Everywhere, StepDef};
 use crate::ledger::{Kind, LedgerState, Located, Status, StepState, time};
 use serde_json::Value;
 
@@ -191,7 +191,7 @@ pub fn burn_up(events: &[Located]) -> Vec<BurnPoint> {
     let mut state = LedgerState::default();
     let mut points: Vec<BurnPoint> = Vec::new();
     for (i, l) in events.iter().enumerate() {
-        state.apply(l);
+        state.apply_from(l, &Everywhere);
         let day = time::date_part(&l.event.at);
         // Counted only where a day ends, not after every event.
         if events
