@@ -521,3 +521,76 @@ fn check_attributes(s: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[test]
+fn board_phases_keep_the_order_the_ledger_first_named_them() {
+    let repo = Repo::new();
+    repo.ledger_ok(&["add", "S1", "One", "--phase", "Setup"]);
+    repo.ledger_ok(&["add", "S2", "Two", "--phase", "Build"]);
+    // Moving the first step to a later phase does not reorder the phases.
+    repo.ledger_ok(&["edit", "S1", "--phase", "Build"]);
+    repo.ledger_ok(&["add", "S3", "Three", "--phase", "Setup"]);
+    repo.ledger_ok(&["add", "S4", "Four"]);
+    let html = repo.ledger_ok(&["export", "--format", "html"]).stdout;
+    let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("{s} missing"));
+    assert!(at("<h3>Setup ") < at("<h3>Build "));
+    assert!(
+        at("<h3>Build ") < at("<h3>(no phase) "),
+        "no phase comes last"
+    );
+    assert!(
+        html.contains("edited phase: Setup → Build"),
+        "the edit says what changed"
+    );
+    let phases: Vec<Value> = repo.ledger_json(&["export"])["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["phase"].clone())
+        .collect();
+    assert_eq!(phases, [Value::from("Setup"), "Build".into(), Value::Null]);
+}
+
+#[test]
+fn board_links_to_the_forge_without_credentials_and_shows_retired_steps_on_request() {
+    let repo = built_ledger();
+    repo.git(&[
+        "remote",
+        "add",
+        "origin",
+        "https://ci-bot:hunter2@gitlab.com/acme/platform/shop.git",
+    ]);
+    let html = repo.ledger_ok(&["export", "--format", "html"]).stdout;
+    let head = repo.head();
+    assert!(html.contains(&format!(
+        "<a href=\"https://gitlab.com/acme/platform/shop/-/commit/{head}\""
+    )));
+    assert!(html.contains(&format!(
+        "href=\"https://gitlab.com/acme/platform/shop/-/blob/{head}/src/storage/spaces.rs\""
+    )));
+    assert!(!html.contains("hunter2") && !html.contains("ci-bot"));
+    assert!(!html.contains("S07"), "retired steps stay out by default");
+    let all = repo
+        .ledger_ok(&["export", "--format", "html", "--all"])
+        .stdout;
+    assert!(all.contains("id=\"step-S07\"") && all.contains("(retired)"));
+
+    repo.git(&[
+        "config",
+        "ledger.webUrl",
+        "https://git.example.com/team/shop",
+    ]);
+    let html = repo.ledger_ok(&["export", "--format", "html"]).stdout;
+    assert!(html.contains(&format!(
+        "href=\"https://git.example.com/team/shop/commit/{head}\""
+    )));
+    repo.git(&["config", "ledger.webUrl", "ftp://nope"]);
+    let bad = repo.ledger_ok(&["export", "--format", "html"]);
+    assert!(
+        bad.stderr
+            .contains("ledger.webUrl 'ftp://nope' is not an https URL"),
+        "{}",
+        bad.stderr
+    );
+    assert!(!bad.stdout.contains("href=\"ftp"));
+}
