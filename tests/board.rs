@@ -435,6 +435,20 @@ impl Browser {
         v["value"].clone()
     }
 
+    /// A script's value, or None while the page cannot run it (reloading).
+    fn try_js(&self, script: &str) -> Option<Value> {
+        let v = call(
+            &self.addr,
+            "POST",
+            &format!("/session/{}/execute/sync", self.session),
+            Some(json!({"script": script, "args": []})),
+        );
+        v["value"]
+            .get("error")
+            .is_none()
+            .then(|| v["value"].clone())
+    }
+
     fn go(&self, url: &str) {
         self.cmd("POST", "/url", Some(json!({"url": url})));
     }
@@ -669,8 +683,13 @@ fn the_board_in_chromium_filters_opens_steps_reloads_and_fetches_nothing() {
     b.go(&url);
     r.ledger_ok(&["mark", "S07", "done"]);
     wait_until("the page to reload with S07 pending", || {
-        b.js("return document.getElementById('step-S07').dataset.status;")
-            == "completed_pending_verification"
+        b.try_js("var s = document.getElementById('step-S07'); return s && s.dataset.status;")
+            .is_some_and(|v| v == "completed_pending_verification")
+    });
+    // The reload is over once the script has shown the filters again.
+    wait_until("the reloaded page's script", || {
+        b.try_js("return !document.getElementById('filters').hidden;")
+            .is_some_and(|v| v == true)
     });
 
     // 400 px: no sideways overflow; then screenshots at both widths.
