@@ -143,7 +143,7 @@ fn the_github_job_writes_a_summary_annotations_and_a_valid_junit_report() {
     assert_eq!(check.code, 1, "{}{}", check.stdout, check.stderr);
     assert!(
         check.stdout.starts_with(
-            "::error file=src/storage/spaces.rs,title=S04 drifted::S04 \"Object storage\" was verified"
+            "::error file=src/storage/spaces.rs,title=S04 drifted::S04 \"Object storage\" has drifted: its owned files changed since it was verified"
         ),
         "{}",
         check.stdout
@@ -281,7 +281,7 @@ fn a_file_name_with_a_newline_cannot_start_another_workflow_command() {
     assert_eq!(
         annotations,
         [
-            "::error file=src/x %3A%3Awarning%3A%3Apwned.rs,title=S01 drifted::S01 \"Core\" was verified, and its owned files changed since; fix the code, then run: git ledger verify S01"
+            "::error file=src/x %3A%3Awarning%3A%3Apwned.rs,title=S01 drifted::S01 \"Core\" has drifted: its owned files changed since it was verified; fix the code, then run: git ledger verify S01"
         ],
         "{}",
         out.stdout

@@ -13,6 +13,9 @@ pub struct Drifted {
     pub files: Vec<String>,
     /// Found by this run rather than recorded before.
     pub found_now: bool,
+    /// Why, when no file says it: the globs changed since the verification,
+    /// or the message of the recorded drift ("check failed: …").
+    pub reason: Option<String>,
 }
 
 pub struct Pending {
@@ -55,9 +58,10 @@ const FILES_SHOWN: usize = 10;
 /// GitHub shows at most ten error annotations per step of a job.
 const ANNOTATIONS: usize = 10;
 
-fn files_cell(files: &[String]) -> String {
+fn files_cell(d: &Drifted) -> String {
+    let files = &d.files;
     if files.is_empty() {
-        return "owned files changed".to_string();
+        return md_text(d.reason.as_deref().unwrap_or("owned files changed"));
     }
     let mut cell: Vec<String> = files.iter().take(FILES_SHOWN).map(|f| md_code(f)).collect();
     if files.len() > FILES_SHOWN {
@@ -120,7 +124,7 @@ pub fn markdown(r: &CheckReport) -> String {
             "| 🔴 drifted{when} | {} | {} | {} | fix the code, then {} |\n",
             md_code(&d.id),
             md_text(&d.title),
-            files_cell(&d.files),
+            files_cell(d),
             md_code(&format!("git ledger verify {}", d.id)),
         ));
     }
@@ -157,8 +161,12 @@ pub fn annotations(r: &CheckReport) -> String {
     let mut all: Vec<(Option<&str>, String, String)> = Vec::new();
     for d in &r.drifted {
         let title = format!("{} drifted", d.id);
+        let why = match (&d.reason, d.files.is_empty()) {
+            (Some(r), true) => r.clone(),
+            _ => "its owned files changed since it was verified".to_string(),
+        };
         let msg = format!(
-            "{} \"{}\" was verified, and its owned files changed since; fix the code, then run: git ledger verify {}",
+            "{} \"{}\" has drifted: {why}; fix the code, then run: git ledger verify {}",
             d.id, d.title, d.id
         );
         if d.files.is_empty() {
@@ -234,6 +242,7 @@ mod tests {
                 title: "Storage <img src=x onerror=alert(1)>".into(),
                 files: vec!["src/a,b.rs".into(), "src/x\n::warning::y".into()],
                 found_now: true,
+                reason: None,
             }],
             pending: vec![Pending {
                 id: "S07".into(),

@@ -117,6 +117,13 @@ pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
                     title: s.def.title.clone(),
                     files: l.files.clone(),
                     found_now: now.is_some_and(|d| d.new),
+                    reason: if l.scope_changed {
+                        Some("its owned globs changed since it was verified".into())
+                    } else if l.live_drift {
+                        None
+                    } else {
+                        s.mark.as_ref().and_then(|m| m.msg.clone())
+                    },
                 });
             }
             Status::CompletedPendingVerification => {
