@@ -1,3 +1,4 @@
+mod ci;
 mod cli;
 mod drift;
 mod error;
@@ -8,6 +9,7 @@ mod ledger;
 mod markdown;
 mod output;
 mod redact;
+mod serve;
 mod store;
 mod sync;
 mod trust;

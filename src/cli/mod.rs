@@ -16,6 +16,7 @@ mod mark;
 mod next;
 mod owners;
 mod scan;
+mod serve;
 mod show;
 mod start;
 mod status;
@@ -104,6 +105,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Write the ledger as markdown (the seed layout), JSON or a one-page HTML board
     Export(export::ExportArgs),
+    /// Serve the HTML board on 127.0.0.1, reloading when the ledger or HEAD moves
+    Serve(serve::ServeArgs),
     /// Check this clone's set-up and the ledger's health
     Doctor,
     /// Print a shell completion script
@@ -130,6 +133,15 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    pub fn new(dir: Option<PathBuf>, json: bool, color: String) -> Ctx {
+        Ctx {
+            dir,
+            json,
+            color,
+            warned: Cell::new(false),
+        }
+    }
+
     pub fn repo(&self) -> Result<Repository> {
         repo::open(self.dir.as_deref())
     }
@@ -175,12 +187,7 @@ impl Ctx {
 
 pub fn run(cli: Cli) -> Result<Outcome> {
     output::set_quiet(cli.quiet);
-    let ctx = Ctx {
-        dir: cli.dir,
-        json: cli.json,
-        color: cli.color,
-        warned: Cell::new(false),
-    };
+    let ctx = Ctx::new(cli.dir, cli.json, cli.color);
     match cli.command {
         Command::Init(a) => init::run(&ctx, a),
         Command::Add(a) => define::add(&ctx, a),
@@ -206,6 +213,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Sync(a) => sync::run(&ctx, a),
         Command::Import(a) => import::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a),
+        Command::Serve(a) => serve::run(&ctx, a),
     }
 }
 

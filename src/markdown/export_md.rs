@@ -338,9 +338,11 @@ mod tests {
                 last_evidence: None,
                 tests_note: None,
                 history: vec![&verified],
+                detail: Default::default(),
             }],
             timeline: vec![],
             events: 2,
+            context: Default::default(),
         };
         let md = render(&board);
         for want in [
