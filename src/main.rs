@@ -10,6 +10,7 @@ mod output;
 mod redact;
 mod store;
 mod sync;
+mod terminal;
 mod trust;
 mod verify;
 

@@ -424,7 +424,11 @@ fn show_log_owners_and_next() {
         next["queue"][0]["command"]
             .as_str()
             .unwrap()
-            .contains("git ledger verify S04"),
+            .starts_with("git diff "),
+        "drift: the diff since the verification: {next}"
+    );
+    assert_eq!(
+        next["queue"][0]["then"], "git ledger verify S04",
         "S04 has a check: {next}"
     );
     assert!(

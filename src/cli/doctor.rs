@@ -55,6 +55,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     findings.push(hooks(&repo));
     findings.push(remote(&repo));
     findings.push(ledger(&repo));
+    findings.push(owning_nothing(&repo));
     let failed = findings.iter().any(|f| f.level == "problem");
     if ctx.json {
         output::emit(&output::json(
@@ -248,4 +249,50 @@ fn ledger(repo: &Repository) -> Finding {
             ok("ledger", detail)
         }
     }
+}
+
+/// Steps whose `owns` match no file at HEAD: they cannot drift, and a
+/// verification of them covers nothing.
+fn owning_nothing(repo: &Repository) -> Finding {
+    let (Ok(loaded), Ok(head)) = (store::load(repo), repo::head_commit(repo)) else {
+        return ok("owned files", "nothing to check");
+    };
+    let Ok(tree) = head.tree() else {
+        return ok("owned files", "nothing to check");
+    };
+    let steps: Vec<_> = loaded
+        .state
+        .active_steps()
+        .into_iter()
+        .filter(|s| !s.def.owns.is_empty())
+        .collect();
+    let matchers: Vec<_> = steps.iter().map(|s| crate::drift::owns_of(s)).collect();
+    let refs: Vec<_> = matchers.iter().collect();
+    let Ok(owned) = crate::git::fingerprint::owned_files_many(repo, &tree, &refs) else {
+        return ok("owned files", "nothing to check");
+    };
+    let empty: Vec<String> = steps
+        .iter()
+        .zip(&owned)
+        .filter(|(_, files)| files.is_empty())
+        .map(|(s, _)| format!("{} ({})", s.id, s.def.owns.join(", ")))
+        .collect();
+    if empty.is_empty() {
+        return ok(
+            "owned files",
+            format!(
+                "every scoped step owns at least one file at HEAD ({})",
+                steps.len()
+            ),
+        );
+    }
+    warn(
+        "owned files",
+        format!(
+            "{} step(s) own no file at HEAD, so they cannot drift: {}",
+            empty.len(),
+            empty.join("; ")
+        ),
+        "fix the globs: git ledger edit ID --owns '<glob>'",
+    )
 }
