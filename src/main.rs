@@ -5,6 +5,7 @@ mod git;
 mod hooks;
 mod ingest;
 mod ledger;
+mod log_view;
 mod markdown;
 mod output;
 mod redact;

@@ -111,12 +111,19 @@ fn notes_config(repo: &Repository) -> Result<Vec<Finding>> {
     let display = repo::config_values(repo, "notes.displayRef").unwrap_or_default();
     let rewrite = repo::config_values(repo, "notes.rewriteRef").unwrap_or_default();
     let has = |vals: &[String]| vals.iter().any(|v| v == NOTES_REF || v == "refs/notes/*");
-    f.push(if has(&display) {
-        ok("notes.displayRef", "git log shows ledger notes")
+    let view = crate::log_view::VIEW_REF;
+    f.push(if display.iter().any(|v| v == NOTES_REF) {
+        warn(
+            "notes.displayRef",
+            "plain git log prints the raw JSON events (refs/notes/ledger), up to a kilobyte a line",
+            "git ledger init (shows a short line per event instead; git log --notes=ledger keeps the JSON)",
+        )
+    } else if display.iter().any(|v| v == view || v == "refs/notes/*") {
+        ok("notes.displayRef", "git log shows a short line per ledger event")
     } else {
         warn(
             "notes.displayRef",
-            "plain git log does not show ledger notes",
+            "plain git log does not show ledger events",
             "git ledger init",
         )
     });

@@ -28,6 +28,9 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     let repo = ctx.repo()?;
     let head = head_commit(&repo)?;
     let loaded = ctx.load(&repo)?;
+    if loaded.tip.is_none() {
+        crate::sync::discover::warn_if_unfetched(&repo);
+    }
     let steps = loaded.state.active_steps();
     let lives = assess(&repo, &head.tree()?, &steps)?;
     let current = crate::hooks::flags::current(&repo);

@@ -47,6 +47,9 @@ pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
     let repo = ctx.repo()?;
     let head = head_commit(&repo)?;
     let loaded = ctx.load(&repo)?;
+    if loaded.tip.is_none() {
+        crate::sync::discover::warn_if_unfetched(&repo);
+    }
     let mut steps: Vec<&StepState> = if a.all {
         loaded.state.defined_steps()
     } else {
