@@ -176,8 +176,13 @@ fn hooks(repo: &Repository) -> Finding {
     let states = crate::hooks::install::status(&dir);
     let not_ok: Vec<String> = states
         .iter()
-        .filter(|h| h.state != "installed")
-        .map(|h| format!("{} {}", h.name, h.state.replace('_', " ")))
+        .filter(|h| !h.runs_ledger())
+        .map(|h| match h.manager {
+            Some(m) if h.state == "not_in_manager" => {
+                format!("{} is {m}'s and does not call git-ledger", h.name)
+            }
+            _ => format!("{} {}", h.name, h.state.replace('_', " ")),
+        })
         .collect();
     if not_ok.is_empty() {
         let shared = if dir.from_config {
@@ -185,18 +190,32 @@ fn hooks(repo: &Repository) -> Finding {
         } else {
             ""
         };
+        let via = match states.iter().find_map(|h| h.manager) {
+            Some(m) => format!(" (run by {m})"),
+            None => String::new(),
+        };
         return ok(
             "hooks",
-            format!("installed in {}{shared}", dir.path.display()),
+            format!("installed in {}{shared}{via}", dir.path.display()),
         );
     }
+    let fixes: Vec<String> = states
+        .iter()
+        .filter(|h| h.state == "not_in_manager")
+        .filter_map(|h| h.fix.clone())
+        .collect();
+    let fix = if fixes.is_empty() {
+        "git ledger hooks install".to_string()
+    } else {
+        fixes.join("; ")
+    };
     warn(
         "hooks",
         format!(
             "drift is caught only by git ledger check: {}",
             not_ok.join(", ")
         ),
-        "git ledger hooks install",
+        fix,
     )
 }
 
