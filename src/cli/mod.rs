@@ -1,6 +1,7 @@
 //! Argument parsing and dispatch; one file per subcommand.
 
 mod check;
+mod complete;
 mod define;
 mod docs;
 mod doctor;
@@ -113,6 +114,9 @@ pub enum Command {
     /// Write man pages into a directory (used by install.sh)
     #[command(hide = true)]
     Manpages(docs::ManpagesArgs),
+    /// Candidates for the word a shell completes (used by the completion scripts)
+    #[command(name = "__complete", hide = true)]
+    Complete(complete::CompleteArgs),
 }
 
 /// What every command gets: global options and lazily opened state.
@@ -227,6 +231,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<Outcome> {
         Command::Doctor => doctor::run(ctx),
         Command::Completions(a) => docs::completions(a),
         Command::Manpages(a) => docs::manpages(a),
+        Command::Complete(a) => complete::run(ctx, a),
         Command::Sync(a) => sync::run(ctx, a),
         Command::Import(a) => import::run(ctx, a),
         Command::Export(a) => export::run(ctx, a),
