@@ -350,18 +350,36 @@ fn lefthook_is_detected_and_the_documented_snippet_records_drift() {
         "{doctor}"
     );
 
-    // The snippet from docs/hooks.md.
-    r.write(
-        "lefthook.yml",
-        "post-commit:\n  commands:\n    hello:\n      run: echo hello\n    git-ledger:\n      run: git ledger hook post-commit\n",
-    );
+    // The snippet docs/hooks.md documents, as written there.
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/hooks.md"))
+        .unwrap();
+    let after = &doc[doc
+        .find("Add git-ledger's commands to `lefthook.yml`")
+        .unwrap()..];
+    let start = after.find("```yaml\n").unwrap() + "```yaml\n".len();
+    let snippet = &after[start..start + after[start..].find("```").unwrap()];
+    r.write("lefthook.yml", snippet);
     tool(&r, "lefthook", &["install"]);
     let states = hook_states(&r);
-    let pc = states.iter().find(|(n, _, _)| n == "post-commit").unwrap();
+    for (name, state, manager) in &states {
+        assert_eq!(
+            (state.as_str(), manager.as_str()),
+            ("managed", Some("lefthook")),
+            "{name}: {states:?}"
+        );
+    }
+    let bad = run(r.cmd("git").args([
+        "commit",
+        "--allow-empty",
+        "-qm",
+        "x",
+        "--trailer",
+        "Ledger-Step: S4",
+    ]));
     assert_eq!(
-        (pc.1.as_str(), pc.2.as_str()),
-        ("managed", Some("lefthook")),
-        "{states:?}"
+        bad.code, 1,
+        "commit-msg through lefthook refuses a bad trailer: {}{}",
+        bad.stdout, bad.stderr
     );
     let c = drift_commit(&r, "// tweak\n");
     assert_eq!(c.code, 0, "{}", c.stderr);
