@@ -366,9 +366,20 @@ fn the_caches_follow_plain_git_edits_and_survive_damage() {
     assert_eq!(r.status_of("S01"), "not_started");
     // Damaged or foreign cache files are ignored and rebuilt.
     let dir = r.path().join(".git/git-ledger");
-    for f in std::fs::read_dir(&dir).unwrap() {
-        std::fs::write(f.unwrap().path(), "garbage\n12 34\n").unwrap();
+    let mut damaged = 0;
+    let mut dirs = vec![dir.clone()];
+    while let Some(d) = dirs.pop() {
+        for f in std::fs::read_dir(&d).unwrap() {
+            let p = f.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else {
+                std::fs::write(p, "garbage\n12 34\n").unwrap();
+                damaged += 1;
+            }
+        }
     }
+    assert!(damaged >= 2, "the notes cache and a view cache");
     r.ledger_ok(&["mark", "S01", "done"]);
     assert_eq!(r.status_of("S01"), "completed_pending_verification");
     assert_eq!(r.ledger_json(&["log"]).as_array().unwrap().len(), 2);

@@ -4,12 +4,12 @@
 //! `--no-record`), and exits 1 when any step is `drift_detected`
 //! (`--strict`: or still `completed_pending_verification`).
 
-use super::Ctx;
 use super::scan::plan_trailers;
 use super::show::event_json;
+use super::{AtArg, Ctx};
 use crate::drift::assess;
 use crate::error::Outcome;
-use crate::git::repo::{head_commit, identity, short};
+use crate::git::repo::{identity, short};
 use crate::ingest::head::recorder;
 use crate::ingest::{self, head, range};
 use crate::ledger::{Status, StepState};
@@ -26,12 +26,14 @@ pub struct CheckArgs {
     /// Also fail on steps still completed_pending_verification
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub at: AtArg,
 }
 
 pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
     let repo = ctx.repo()?;
-    let head_commit = head_commit(&repo)?;
-    let loaded = ctx.load(&repo)?;
+    let head_commit = ctx.at_commit(&repo, &a.at)?;
+    let loaded = ctx.load_from(&repo, Some(head_commit.id()))?;
     let commits = range::unscanned(&repo, head_commit.id())?;
     let mut record = !a.no_record;
     if record && identity(&repo).is_err() {
@@ -47,19 +49,23 @@ pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
     };
     let (events, report, state) = if record {
         let message = format!("git-ledger: check {}", short(&head_commit.id().to_string()));
-        ingest::write(&repo, &message, true, plan)?
+        ingest::write_at(&repo, Some(head_commit.id()), &message, true, plan)?
     } else {
-        ingest::dry(&repo, loaded.state.clone(), true, plan)?
+        ingest::dry(&repo, &loaded, true, plan)?
     };
     if record {
         range::mark_scanned(&repo, head_commit.id());
     }
 
     let steps: Vec<&StepState> = state.active_steps();
-    let lives = assess(&repo, &head_commit.tree()?, &steps)?;
+    let lives = assess(&repo, &loaded.sight, &steps)?;
     let mut drifted = Vec::new();
     let mut pending = Vec::new();
+    let mut stale = Vec::new();
     for (s, l) in steps.iter().zip(&lives) {
+        if l.effective == Status::Verified && l.evidence_stale == Some(true) {
+            stale.push(json!({ "id": s.id, "title": s.def.title }));
+        }
         match l.effective {
             Status::DriftDetected => {
                 let now = report.drift.iter().find(|d| d.step == s.id);
@@ -78,7 +84,12 @@ pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
             _ => {}
         }
     }
-    let ok = drifted.is_empty() && (!a.strict || pending.is_empty());
+    // Verified by hand over evidence taken on older content: with
+    // ledger.requireEvidence that is not a verification.
+    let require_evidence = crate::git::repo::config_bool(&repo, "ledger.requireEvidence")?;
+    let ok = drifted.is_empty()
+        && (!a.strict || pending.is_empty())
+        && (!require_evidence || stale.is_empty());
     let trailer_events: Vec<Value> = events
         .iter()
         .filter(|l| l.event.source == "trailer")
@@ -93,6 +104,7 @@ pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
             "steps": steps.len(),
             "drift": drifted,
             "pending": pending,
+            "stale_evidence": stale,
             "ingested": { "commits": commits.len(), "events": trailer_events },
             "superseded": report.superseded,
             "rejected": report.rejected,
@@ -107,6 +119,17 @@ pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
             a.strict,
             record,
         );
+        for s in &stale {
+            let id = s["id"].as_str().unwrap_or("");
+            let text = format!(
+                "{id} is verified, but its last evidence is for older content; git ledger verify {id} runs its checks on what is there now"
+            );
+            if require_evidence {
+                output::emit(&format!("FAIL: {text} (ledger.requireEvidence)\n"));
+            } else {
+                output::warn(&text);
+            }
+        }
         if !trailer_events.is_empty() {
             output::say(&format!(
                 "ingested {} trailer event(s) from {} commit(s) not checked before",

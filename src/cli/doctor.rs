@@ -56,6 +56,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     findings.push(remote(&repo));
     findings.push(ledger(&repo));
     findings.push(owning_nothing(&repo));
+    findings.extend(collisions(&repo));
     let failed = findings.iter().any(|f| f.level == "problem");
     if ctx.json {
         output::emit(&output::json(
@@ -234,6 +235,23 @@ fn remote(repo: &Repository) -> Finding {
             format!("git ledger init --remote {name}"),
         ),
     }
+}
+
+fn collisions(repo: &Repository) -> Vec<Finding> {
+    let Ok(l) = store::load(repo) else {
+        return Vec::new();
+    };
+    l.state
+        .collisions
+        .iter()
+        .map(|c| {
+            problem(
+                "collision",
+                super::collision::describe(repo, c),
+                super::collision::hint(c),
+            )
+        })
+        .collect()
 }
 
 fn ledger(repo: &Repository) -> Finding {

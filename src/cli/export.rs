@@ -3,11 +3,9 @@
 //! (a temporary file in the same directory, then a rename); without it,
 //! stdout.
 
-use super::{Ctx, log, show, view};
+use super::{AtArg, Ctx, log, show, view};
 use crate::drift::assess;
 use crate::error::{Outcome, user, user_hint};
-use crate::git::repo::head_commit;
-use crate::ledger::fold::order_events;
 use crate::ledger::{Kind, Located, Status, StepState, time};
 use crate::markdown::board::{Board, BoardStep, TimelineEntry};
 use crate::markdown::events::TESTS_RUN_TOPIC;
@@ -32,6 +30,8 @@ pub struct ExportArgs {
     /// Include retired steps
     #[arg(long)]
     pub all: bool,
+    #[command(flatten)]
+    pub at: AtArg,
 }
 
 pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<Outcome> {
@@ -50,17 +50,16 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<Outcome> {
         check_target(path)?;
     }
     let repo = ctx.repo()?;
-    let head = head_commit(&repo)?;
-    let loaded = ctx.load(&repo)?;
+    let head = ctx.at_commit(&repo, &a.at)?;
+    let loaded = ctx.load_from(&repo, Some(head.id()))?;
     let state = &loaded.state;
     let steps: Vec<&StepState> = if a.all {
         state.defined_steps()
     } else {
         state.active_steps()
     };
-    let lives = assess(&repo, &head.tree()?, &steps)?;
-    let (all, _) = store::read_all(&repo)?;
-    let events = order_events(all);
+    let lives = assess(&repo, &loaded.sight, &steps)?;
+    let events = store::events_in_view(&repo, &loaded)?;
 
     let board_steps: Vec<BoardStep<'_>> = steps
         .iter()

@@ -1,6 +1,8 @@
 //! Argument parsing and dispatch; one file per subcommand.
 
+mod branches;
 mod check;
+mod collision;
 mod complete;
 mod define;
 mod docs;
@@ -29,7 +31,7 @@ use crate::ledger::{LedgerState, StepState, step_id};
 use crate::output::{self, Paint};
 use crate::store::{self, Loaded};
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use git2::Repository;
 use std::cell::Cell;
 use std::path::PathBuf;
@@ -83,7 +85,7 @@ pub enum Command {
     /// Which steps own the given paths
     Owners(owners::OwnersArgs),
     /// What to do next: fix drift, re-verify, continue, start
-    Next,
+    Next(next::NextArgs),
     /// CI gate: record drift at HEAD, ingest new trailers; exit 1 on drift
     Check(check::CheckArgs),
     /// Ingest ledger trailers from commits (default: all reachable from HEAD)
@@ -119,6 +121,14 @@ pub enum Command {
     Complete(complete::CompleteArgs),
 }
 
+/// `--at REV`, for the commands that read the ledger.
+#[derive(Args, Clone, Default)]
+pub struct AtArg {
+    /// Read the ledger as seen from this commit, branch or tag (default: HEAD)
+    #[arg(long, value_name = "rev")]
+    pub at: Option<String>,
+}
+
 /// What every command gets: global options and lazily opened state.
 pub struct Ctx {
     pub dir: Option<PathBuf>,
@@ -150,13 +160,26 @@ impl Ctx {
         )
     }
 
-    /// The ledger at its tip, warning once per command about lines that are
-    /// not events this version reads.
+    /// The ledger seen from HEAD, warning once per command about lines
+    /// that are not events this version reads.
     pub fn load(&self, repo: &Repository) -> Result<Loaded> {
+        self.load_from(repo, store::head_oid(repo))
+    }
+
+    /// The ledger seen from `at` (SPEC 2.5).
+    pub fn load_from(&self, repo: &Repository, at: Option<git2::Oid>) -> Result<Loaded> {
         crate::sync::merge_fetched_or_warn(repo);
-        let loaded = store::load(repo)?;
+        let loaded = store::load_at(repo, at)?;
         self.warn_skipped(loaded.skipped, loaded.first_skipped.as_deref());
         Ok(loaded)
+    }
+
+    /// The commit `--at` names, else HEAD.
+    pub fn at_commit<'r>(&self, repo: &'r Repository, at: &AtArg) -> Result<git2::Commit<'r>> {
+        match &at.at {
+            Some(rev) => repo::resolve_commit(repo, rev),
+            None => repo::head_commit(repo),
+        }
     }
 
     pub fn warn_skipped(&self, count: usize, first: Option<&str>) {
@@ -219,7 +242,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<Outcome> {
         Command::Show(a) => show::run(ctx, a),
         Command::Log(a) => log::run(ctx, a),
         Command::Owners(a) => owners::run(ctx, a),
-        Command::Next => next::run(ctx),
+        Command::Next(a) => next::run(ctx, a),
         Command::Check(a) => check::run(ctx, a),
         Command::Scan(a) => scan::run(ctx, a),
         Command::Hooks(a) => hooks::run(ctx, a),

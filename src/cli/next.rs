@@ -3,14 +3,21 @@
 //! Each item carries a command that runs as it is, a comment saying what
 //! it is for, and the command to run once the step is fixed.
 
-use super::{Ctx, view};
+use super::{AtArg, Ctx, view};
 use crate::drift::{Live, assess};
 use crate::error::Outcome;
-use crate::git::repo::{head_commit, short};
+use crate::git::repo::short;
 use crate::ledger::{Status, StepState};
 use crate::output;
 use anyhow::Result;
+use clap::Args;
 use serde_json::json;
+
+#[derive(Args)]
+pub struct NextArgs {
+    #[command(flatten)]
+    pub at: AtArg,
+}
 
 struct Item<'s> {
     step: &'s StepState,
@@ -24,15 +31,15 @@ struct Item<'s> {
     then: Option<String>,
 }
 
-pub fn run(ctx: &Ctx) -> Result<Outcome> {
+pub fn run(ctx: &Ctx, a: NextArgs) -> Result<Outcome> {
     let repo = ctx.repo()?;
-    let head = head_commit(&repo)?;
-    let loaded = ctx.load(&repo)?;
+    let at = ctx.at_commit(&repo, &a.at)?;
+    let loaded = ctx.load_from(&repo, Some(at.id()))?;
     if loaded.tip.is_none() {
         crate::sync::discover::warn_if_unfetched(&repo);
     }
     let steps = loaded.state.active_steps();
-    let lives = assess(&repo, &head.tree()?, &steps)?;
+    let lives = assess(&repo, &loaded.sight, &steps)?;
     let current = crate::hooks::flags::current(&repo);
     let queue = build_queue(&steps, lives, current.as_deref());
 

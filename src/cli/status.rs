@@ -1,10 +1,9 @@
 //! `git ledger status`: the table in definition order, live drift, and a
 //! progress footer per phase.
 
-use super::{Ctx, view};
+use super::{AtArg, Ctx, collision, view};
 use crate::drift::{Live, assess};
 use crate::error::Outcome;
-use crate::git::repo::head_commit;
 use crate::ledger::{Status, StepState, time};
 use crate::output::{self, Paint};
 use anyhow::Result;
@@ -26,6 +25,14 @@ pub struct StatusArgs {
     /// Include retired steps
     #[arg(long)]
     pub all: bool,
+    #[command(flatten)]
+    pub at: AtArg,
+    /// Each step's status on each local branch, side by side
+    #[arg(long, conflicts_with = "at")]
+    pub branches: bool,
+    /// With --branches: the remote-tracking branches too
+    #[arg(long, requires = "branches")]
+    pub remotes: bool,
 }
 
 /// A `--status` word: the five names and `mark`'s aliases, except that
@@ -44,9 +51,12 @@ fn status_filter(word: &str) -> Result<Status> {
 }
 
 pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
+    if a.branches {
+        return super::branches::run(ctx, a.remotes, a.all);
+    }
     let repo = ctx.repo()?;
-    let head = head_commit(&repo)?;
-    let loaded = ctx.load(&repo)?;
+    let head = ctx.at_commit(&repo, &a.at)?;
+    let loaded = ctx.load_from(&repo, Some(head.id()))?;
     if loaded.tip.is_none() {
         crate::sync::discover::warn_if_unfetched(&repo);
     }
@@ -75,7 +85,7 @@ pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
         let is_dir = repo.workdir().is_some_and(|w| w.join(&rel).is_dir());
         steps.retain(|s| crate::drift::owns_of(s).matches(&rel, is_dir));
     }
-    let mut lives = assess(&repo, &head.tree()?, &steps)?;
+    let mut lives = assess(&repo, &loaded.sight, &steps)?;
     if !a.statuses.is_empty() {
         let wanted: Vec<Status> = a
             .statuses
@@ -111,6 +121,7 @@ pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
             .count();
         output::emit(&output::json(&json!({
             "head": head.id().to_string(),
+            "collisions": loaded.state.collisions.iter().map(|c| collision::to_json(&repo, c)).collect::<Vec<_>>(),
             "steps": rows,
             "phases": phases.iter().map(|p| json!({"phase": p.name, "verified": p.verified, "total": p.total, "drift": p.drift})).collect::<Vec<_>>(),
             "total": {"verified": verified, "total": steps.len()},
@@ -135,6 +146,10 @@ pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
         &phases,
         current.as_deref(),
     ));
+    for c in &loaded.state.collisions {
+        output::warn(&collision::describe(&repo, c));
+        output::hint(&collision::hint(c));
+    }
     Ok(Outcome::Ok)
 }
 
@@ -217,7 +232,7 @@ fn render(
             paint.status(l.effective, &status),
             s.def.title.clone(),
             view::since_text(s.mark.as_ref(), now),
-            view::evidence_text(s.evidence.as_ref(), now),
+            view::evidence_text(s.evidence.as_ref(), l.evidence_stale, now),
         ]);
     }
     if current.is_some() {
@@ -226,15 +241,7 @@ fn render(
     let mut out = output::table_fit(&rows, &[TITLE, EVIDENCE]);
     for (s, l) in steps.iter().zip(lives) {
         if l.live_drift {
-            let files = if l.files.is_empty() {
-                "its owned files".to_string()
-            } else {
-                l.files.join(", ")
-            };
-            out.push_str(&paint.red(&format!(
-                "* {} drifted since it was verified: {files} changed (git ledger show {})",
-                s.id, s.id
-            )));
+            out.push_str(&paint.red(&format!("* {}", view::drift_text(s, l))));
             out.push('\n');
         }
     }

@@ -67,7 +67,7 @@ pub fn run(ctx: &Ctx, a: VerifyArgs) -> Result<Outcome> {
     };
     let commit_id = commit.id();
     let tree = commit.tree()?;
-    let loaded = ctx.load(&repo)?;
+    let loaded = ctx.load_from(&repo, Some(commit_id))?;
     let (steps, skipped) = select(&loaded.state, &a)?;
     for s in &skipped {
         output::warn(&format!(
@@ -426,15 +426,16 @@ fn record(
     let passed = runs.iter().all(CheckRun::passed);
     let msg = verify::summary(runs, who.red);
     let mut before = step.status;
-    let written = store::append(
+    let written = store::append_view(
         repo,
+        Some(commit),
         &format!(
             "git-ledger: verify {} {}",
             step.id,
             if passed { "pass" } else { "fail" }
         ),
-        |state| {
-            let current = state.step(&step.id);
+        |loaded| {
+            let current = loaded.state.step(&step.id);
             before = current.map_or(Status::NotStarted, |s| s.status);
             // The id is fixed here so that the status can name it; `prev`
             // keeps two identical runs in one second two events.

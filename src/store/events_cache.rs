@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
-const FORMAT: &str = "git-ledger events cache 1";
+const KIND: &str = "notes";
+const FORMAT: u32 = 2;
 
 /// The raw text of each note (commit hex → text), as of `tip`.
 pub struct NoteTexts {
@@ -19,9 +20,7 @@ pub struct NoteTexts {
 }
 
 fn path(repo: &Repository) -> PathBuf {
-    crate::git::repo::common_dir(repo)
-        .join("git-ledger")
-        .join("notes-cache")
+    super::cache_file::dir(repo).join("notes-cache")
 }
 
 /// The notes at `tip`, from the cache when possible.
@@ -95,10 +94,10 @@ fn catch_up(repo: &Repository, cached: &mut NoteTexts, tip: Oid) -> Result<(), g
     Ok(())
 }
 
-/// Format: a header line, then per note a line `<commit> <byte length>`
-/// followed by exactly that many bytes of note text.
+/// Format (after the cache file header): the tip, then per note a line
+/// `<commit> <byte length>` followed by exactly that many bytes of text.
 fn read(repo: &Repository) -> Option<NoteTexts> {
-    let bytes = std::fs::read(path(repo)).ok()?;
+    let bytes = super::cache_file::read(&path(repo), KIND, FORMAT)?;
     let mut rest: &[u8] = &bytes;
     let next_line = |rest: &mut &[u8]| -> Option<String> {
         let end = rest.iter().position(|b| *b == b'\n')?;
@@ -106,9 +105,7 @@ fn read(repo: &Repository) -> Option<NoteTexts> {
         *rest = &rest[end + 1..];
         Some(line)
     };
-    let header = next_line(&mut rest)?;
-    let tip_hex = header.strip_prefix(FORMAT)?.strip_prefix(' ')?.to_string();
-    let tip = Oid::from_str(tip_hex.trim()).ok()?;
+    let tip = Oid::from_str(next_line(&mut rest)?.trim()).ok()?;
     let mut notes = BTreeMap::new();
     while !rest.is_empty() {
         let head = next_line(&mut rest)?;
@@ -124,24 +121,13 @@ fn read(repo: &Repository) -> Option<NoteTexts> {
     Some(NoteTexts { tip, notes })
 }
 
-/// Best effort, written aside and renamed into place.
+/// Best effort: a cache that cannot be written only costs speed.
 fn write(repo: &Repository, texts: &NoteTexts) {
-    let target = path(repo);
-    let Some(dir) = target.parent() else { return };
-    if std::fs::create_dir_all(dir).is_err() {
-        return;
+    let mut body: Vec<u8> = Vec::new();
+    let _ = writeln!(body, "{}", texts.tip);
+    for (commit, text) in &texts.notes {
+        let _ = writeln!(body, "{commit} {}", text.len());
+        body.extend_from_slice(text.as_bytes());
     }
-    let tmp = dir.join(format!("notes-cache.{}.tmp", std::process::id()));
-    let written = (|| -> std::io::Result<()> {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        writeln!(f, "{FORMAT} {}", texts.tip)?;
-        for (commit, text) in &texts.notes {
-            writeln!(f, "{commit} {}", text.len())?;
-            f.write_all(text.as_bytes())?;
-        }
-        f.flush()
-    })();
-    if written.is_err() || std::fs::rename(&tmp, &target).is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
+    super::cache_file::write(&path(repo), KIND, FORMAT, &body);
 }

@@ -2,21 +2,27 @@
 //! to with compare-and-swap so that concurrent writers never lose an event.
 
 pub mod cache;
+pub mod cache_file;
 pub mod events_cache;
 pub mod notes;
+pub mod view;
 
 use crate::git::repo::{NOTES_REF, identity};
-use crate::ledger::{Event, LedgerState, Located, fold_events};
+use crate::ledger::fold::{Applies, Scope, fold_at, order_events_in};
+use crate::ledger::{Event, Kind, LedgerState, Located};
 use anyhow::{Context, Result};
 use git2::{ErrorCode, Oid, Repository, Signature};
 use notes::SkippedLine;
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
+pub use view::Sight;
 
-/// The ledger as of one notes tip.
+/// The ledger as of one notes tip, seen from one commit (SPEC 2.5).
 pub struct Loaded {
     pub tip: Option<Oid>,
     pub state: LedgerState,
+    /// What the commit it is seen from sees.
+    pub sight: Sight,
     pub skipped: usize,
     pub first_skipped: Option<String>,
 }
@@ -29,41 +35,49 @@ pub fn tip(repo: &Repository) -> Result<Option<Oid>> {
     }
 }
 
-/// The folded state at the current tip, from the cache when it is fresh.
-pub fn load(repo: &Repository) -> Result<Loaded> {
-    load_at(repo, tip(repo)?)
+/// HEAD's commit, when there is one.
+pub fn head_oid(repo: &Repository) -> Option<Oid> {
+    repo.head()
+        .ok()
+        .and_then(|h| h.peel_to_commit().ok())
+        .map(|c| c.id())
 }
 
-pub fn load_at(repo: &Repository, tip: Option<Oid>) -> Result<Loaded> {
-    let Some(tip) = tip else {
+/// The ledger seen from HEAD, from the cache when it is fresh.
+pub fn load(repo: &Repository) -> Result<Loaded> {
+    load_at(repo, head_oid(repo))
+}
+
+/// The ledger seen from `at` (None: a repository without commits).
+pub fn load_at(repo: &Repository, at: Option<Oid>) -> Result<Loaded> {
+    let Some(tip) = tip(repo)? else {
         return Ok(Loaded {
             tip: None,
             state: LedgerState::default(),
+            sight: Sight {
+                at: at.map(|a| a.to_string()),
+                ..Sight::default()
+            },
             skipped: 0,
             first_skipped: None,
         });
     };
-    if let Some(c) = cache::load(repo, tip) {
-        return Ok(Loaded {
-            tip: Some(tip),
-            state: c.state,
-            skipped: c.skipped,
-            first_skipped: c.first_skipped,
-        });
+    if let Some(c) = cache::load(repo, tip, at) {
+        return Ok(c);
     }
     let (events, skipped) = read_all_at(repo, tip)?;
-    let cached = cache::Cached {
-        state: fold_events(events),
+    let sight = Sight::compute(repo, at, &events)?;
+    let mut state = fold_at(events, &sight);
+    view::confirm_collisions(repo, &mut state);
+    let loaded = Loaded {
+        tip: Some(tip),
+        state,
+        sight,
         skipped: skipped.len(),
         first_skipped: skipped.first().map(describe_skip),
     };
-    cache::save(repo, tip, &cached);
-    Ok(Loaded {
-        tip: Some(tip),
-        state: cached.state,
-        skipped: cached.skipped,
-        first_skipped: cached.first_skipped,
-    })
+    cache::save(repo, &loaded);
+    Ok(loaded)
 }
 
 pub fn describe_skip(s: &SkippedLine) -> String {
@@ -75,8 +89,23 @@ pub fn describe_skip(s: &SkippedLine) -> String {
     )
 }
 
-/// Every event, each bound to one commit. When an event sits on several
-/// commits (a rewrite copied its note), the one reachable from HEAD wins.
+/// The events that apply in `loaded`'s view, in fold order, each bound to
+/// the copy of it in view. Plan events are in every view.
+pub fn events_in_view(repo: &Repository, loaded: &Loaded) -> Result<Vec<Located>> {
+    let Some(tip) = loaded.tip else {
+        return Ok(Vec::new());
+    };
+    let (events, _) = read_all_at(repo, tip)?;
+    let ordered = order_events_in(events, &loaded.sight);
+    let scope = Scope::new(&ordered, &loaded.sight);
+    Ok(ordered
+        .into_iter()
+        .filter(|l| scope.applies(l) != Applies::No)
+        .collect())
+}
+
+/// Every event of the ledger, whatever commit it is seen from, with every
+/// copy of an event that sits on several commits.
 pub fn read_all(repo: &Repository) -> Result<(Vec<Located>, Vec<SkippedLine>)> {
     match tip(repo)? {
         Some(t) => read_all_at(repo, t),
@@ -86,34 +115,7 @@ pub fn read_all(repo: &Repository) -> Result<(Vec<Located>, Vec<SkippedLine>)> {
 
 fn read_all_at(repo: &Repository, tip: Oid) -> Result<(Vec<Located>, Vec<SkippedLine>)> {
     let texts = events_cache::note_texts(repo, tip).context("cannot read refs/notes/ledger")?;
-    let (mut events, skipped) = notes::parse_notes(&texts.notes);
-    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, l) in events.iter().enumerate() {
-        by_id.entry(l.event.id.as_str()).or_default().push(i);
-    }
-    let duplicated: Vec<Vec<usize>> = by_id.into_values().filter(|v| v.len() > 1).collect();
-    if !duplicated.is_empty() {
-        let head = repo.head().ok().and_then(|h| h.target());
-        let mut drop = vec![false; events.len()];
-        for group in duplicated {
-            let reachable = |i: &usize| {
-                let Ok(c) = Oid::from_str(&events[*i].commit) else {
-                    return false;
-                };
-                head.is_some_and(|h| h == c || repo.graph_descendant_of(h, c).unwrap_or(false))
-            };
-            let keep = group.iter().copied().find(reachable).unwrap_or(group[0]);
-            for i in group {
-                drop[i] = i != keep;
-            }
-        }
-        let mut i = 0;
-        events.retain(|_| {
-            i += 1;
-            !drop[i - 1]
-        });
-    }
-    Ok((events, skipped))
+    Ok(notes::parse_notes(&texts.notes))
 }
 
 /// An event to append, bound to `commit`.
@@ -146,19 +148,33 @@ impl Draft {
 
 const MAX_WAIT: Duration = Duration::from_secs(60);
 
-/// Appends the events `build` derives from the current state, retrying on a
-/// lost race: `build` runs again against the state that won, so checks such
-/// as "this id is new" hold for what is actually written. Returns the
-/// events written, with their `id` and `seq`.
+/// Appends the events `build` derives from the ledger seen from HEAD; see
+/// [`append_view`].
 pub fn append<F>(repo: &Repository, message: &str, mut build: F) -> Result<Vec<Located>>
 where
     F: FnMut(&LedgerState) -> Result<Vec<Draft>>,
 {
+    append_view(repo, head_oid(repo), message, |loaded| build(&loaded.state))
+}
+
+/// Appends the events `build` derives from the ledger seen from `at`,
+/// retrying on a lost race: `build` runs again against the ledger that
+/// won, so checks such as "this id is new" hold for what is actually
+/// written. Returns the events written, with their `id` and `seq`.
+pub fn append_view<F>(
+    repo: &Repository,
+    at: Option<Oid>,
+    message: &str,
+    mut build: F,
+) -> Result<Vec<Located>>
+where
+    F: FnMut(&Loaded) -> Result<Vec<Draft>>,
+{
     let started = Instant::now();
     let mut attempt: u32 = 0;
     loop {
-        let loaded = load(repo)?;
-        let drafts = build(&loaded.state)?;
+        let loaded = load_at(repo, at)?;
+        let drafts = build(&loaded)?;
         if drafts.is_empty() {
             return Ok(Vec::new());
         }
@@ -170,18 +186,7 @@ where
         let new_tip = write_commit(repo, loaded.tip, &additions, message)?;
         match compare_and_swap(repo, loaded.tip, new_tip, message) {
             Ok(true) => {
-                let mut state = loaded.state;
-                if fresh.iter().all(|l| state.follows(&l.event)) {
-                    for l in &fresh {
-                        state.apply(l);
-                    }
-                    let c = cache::Cached {
-                        state,
-                        skipped: loaded.skipped,
-                        first_skipped: loaded.first_skipped,
-                    };
-                    cache::save(repo, new_tip, &c);
-                }
+                remember(repo, loaded, new_tip, &fresh);
                 return Ok(fresh);
             }
             Ok(false) if started.elapsed() < MAX_WAIT => {
@@ -197,6 +202,28 @@ where
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Caches the view just written to, when the new events can be applied
+/// to it alone: they sort after everything, sit on the commit seen from
+/// (or one already in view), and leave the plan, and so the
+/// fingerprints, as they were. Otherwise the next read folds again.
+fn remember(repo: &Repository, mut loaded: Loaded, new_tip: Oid, fresh: &[Located]) {
+    use crate::ledger::fold::Viewpoint;
+    let simple = fresh.iter().all(|l| {
+        loaded.state.follows(&l.event)
+            && loaded.sight.sees(&l.commit)
+            && !matches!(l.event.kind, Kind::Define | Kind::Retire)
+    });
+    if !simple {
+        return;
+    }
+    for l in fresh {
+        loaded.state.apply_from(l, &loaded.sight);
+        loaded.sight.seen.insert(l.commit.clone());
+    }
+    loaded.tip = Some(new_tip);
+    cache::save(repo, &loaded);
 }
 
 /// Moves `refs/notes/ledger` from `old` (None: it must not exist yet) to
@@ -257,11 +284,14 @@ fn stamp(state: &LedgerState, drafts: Vec<Draft>) -> Vec<Draft> {
         .map(|mut d| {
             seq += 1;
             d.event.seq = seq;
+            let head = heads.get(&d.event.step).cloned().unwrap_or_default();
+            // A define of a step that exists names it, so that it reads as
+            // an edit and never as a second creation (SPEC 2.5 collisions).
+            let names_prev = !d.fixed_id || d.event.kind == Kind::Define;
+            if names_prev && !head.is_empty() && d.event.str_field("prev").is_none() {
+                d.event.set("prev", head);
+            }
             if !d.fixed_id {
-                let head = heads.get(&d.event.step).cloned().unwrap_or_default();
-                if !head.is_empty() {
-                    d.event.set("prev", head);
-                }
                 d.event.id = d.event.content_id();
             }
             heads.insert(d.event.step.clone(), d.event.id.clone());
