@@ -152,6 +152,8 @@ pub struct Batch<'r> {
     /// a commit just made has nothing later (hooks).
     pub history: bool,
     notes_tip: Option<Oid>,
+    /// The notes tree at `notes_tip`, read once.
+    notes_tree: Option<Option<Tree<'r>>>,
     notes_on: HashMap<Oid, Vec<Event>>,
     owns: HashMap<String, Owns>,
     redactor: Option<Redactor>,
@@ -171,6 +173,7 @@ impl<'r> Batch<'r> {
             report: Report::default(),
             history,
             notes_tip: store::tip(repo)?,
+            notes_tree: None,
             notes_on: HashMap::new(),
             owns: HashMap::new(),
             redactor: None,
@@ -202,7 +205,13 @@ impl<'r> Batch<'r> {
     /// The events already in the note of `commit`.
     pub fn note_events(&mut self, commit: Oid) -> Result<&[Event]> {
         if !self.notes_on.contains_key(&commit) {
-            let text = notes::note_text(self.repo, self.notes_tip, &commit.to_string())?;
+            if self.notes_tree.is_none() {
+                self.notes_tree = Some(notes::notes_tree(self.repo, self.notes_tip)?);
+            }
+            let text = match self.notes_tree.as_ref().and_then(Option::as_ref) {
+                Some(tree) => notes::note_text_in(self.repo, tree, &commit.to_string())?,
+                None => String::new(),
+            };
             let mut events: Vec<Event> = text
                 .lines()
                 .filter_map(|l| Event::parse_line(l).ok())

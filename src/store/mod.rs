@@ -172,11 +172,12 @@ pub fn events_in_view_where(
 /// The whole events of `chosen`, read from their notes, in the same order.
 fn whole_events(repo: &Repository, tip: Oid, chosen: &[Stored]) -> Result<Vec<Located>> {
     let mut by_commit: HashMap<&str, HashMap<String, Event>> = HashMap::new();
+    let tree = repo.find_commit(tip)?.tree()?;
     for s in chosen {
         if by_commit.contains_key(s.commit.as_str()) {
             continue;
         }
-        let text = notes::note_text(repo, Some(tip), &s.commit)?;
+        let text = notes::note_text_in(repo, &tree, &s.commit)?;
         let events = text
             .lines()
             .filter_map(|l| Event::parse_line(l).ok())
@@ -207,7 +208,7 @@ pub fn read_all(repo: &Repository) -> Result<(Vec<Located>, Vec<SkippedLine>)> {
     for (commit, _) in notes::list_notes(repo, &tree)? {
         let key = commit.to_ascii_lowercase();
         if let std::collections::btree_map::Entry::Vacant(slot) = texts.entry(key) {
-            let text = notes::note_text(repo, Some(tip), slot.key())?;
+            let text = notes::note_text_in(repo, &tree, slot.key())?;
             slot.insert(text);
         }
     }
@@ -419,11 +420,16 @@ fn new_lines(
     let mut fresh = Vec::new();
     // Ids already on each commit's note, and those added by this write.
     let mut present: HashMap<String, HashSet<String>> = HashMap::new();
+    let tree = notes::notes_tree(repo, tip)?;
     for d in drafts {
         let commit = d.commit.to_string();
         if d.fixed_id {
             if !present.contains_key(&commit) {
-                let ids = notes::note_text(repo, tip, &commit)?
+                let text = match &tree {
+                    Some(t) => notes::note_text_in(repo, t, &commit)?,
+                    None => String::new(),
+                };
+                let ids = text
                     .lines()
                     .filter_map(|l| Record::parse_line(l).ok())
                     .map(|r| r.id.to_string())

@@ -91,9 +91,24 @@ pub fn note_text(repo: &Repository, tip: Option<Oid>, commit: &str) -> Result<St
     let Some(tip) = tip else {
         return Ok(String::new());
     };
-    let tree = repo.find_commit(tip)?.tree()?;
+    note_text_in(repo, &repo.find_commit(tip)?.tree()?, commit)
+}
+
+/// The notes tree of the ledger at `tip` (None: no ledger yet), for
+/// reading many notes with [`note_text_in`].
+pub fn notes_tree(repo: &Repository, tip: Option<Oid>) -> Result<Option<Tree<'_>>, git2::Error> {
+    tip.map(|t| repo.find_commit(t).and_then(|c| c.tree()))
+        .transpose()
+}
+
+/// The note text on one commit in a notes tree (both forms, joined).
+pub fn note_text_in(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    commit: &str,
+) -> Result<String, git2::Error> {
     let mut text = String::new();
-    note_text_level(repo, &tree, commit, &mut text)?;
+    note_text_level(repo, tree, commit, &mut text)?;
     Ok(text)
 }
 
