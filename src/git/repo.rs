@@ -13,12 +13,6 @@ pub fn open(dir: Option<&Path>) -> Result<Repository> {
     // git itself does not hash every object it reads; libgit2 does by
     // default, which doubles the cost of reading a long history. A damaged
     // object still fails to inflate or parse.
-    //
-    // SAFETY: set before any repository is opened, from the one thread
-    // that opens them, as libgit2 asks of its global options.
-    unsafe {
-        let _ = git2::opts::set_verify_owner_validation(true);
-    }
     git2::opts::strict_hash_verification(false);
     let opened = match dir {
         Some(d) => {
