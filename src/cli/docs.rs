@@ -61,7 +61,7 @@ pub fn completions(a: CompletionsArgs) -> Result<Outcome> {
         text = text.replace("git__subcmd__ledger", "git__ledger");
         text.push_str(GIT_BASH_BRIDGE);
     }
-    output::emit(&text);
+    output::emit_exact(&text);
     Ok(Outcome::Ok)
 }
 

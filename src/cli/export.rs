@@ -109,12 +109,14 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<Outcome> {
         events: events.len(),
     };
     let text = match format {
-        "json" => output::json(&to_json(&board, &lives, loaded.tip.map(|t| t.to_string()))),
+        "json" => {
+            output::json(&to_json(&board, &lives, loaded.tip.map(|t| t.to_string()))).into_string()
+        }
         "html" => export_html::render(&board),
         _ => export_md::render(&board),
     };
     match &a.output {
-        None => output::emit(&text),
+        None => output::emit_exact(&text),
         Some(path) => {
             write_atomically(path, &text)?;
             output::say(&format!(

@@ -33,11 +33,15 @@ fn parse_date(flag: &str, value: &Option<String>, now: i64) -> Result<Option<i64
     value
         .as_deref()
         .map(|v| {
-            time::parse_when(v, now).ok_or_else(|| {
-                user_hint(
+            time::parse_when(v, now).map_err(|why| match why {
+                time::WhenError::NotADate => user_hint(
                     format!("{flag} '{v}' is not a date"),
                     "use 2026-01-25, 2026-01-25T10:00:00Z, today, yesterday or '3 days ago'",
-                )
+                ),
+                time::WhenError::OutOfRange => user_hint(
+                    format!("{flag} '{v}' is further back than any date"),
+                    "give a count a calendar can hold, or a date such as 2026-01-25",
+                ),
             })
         })
         .transpose()

@@ -14,7 +14,7 @@ use crate::ledger::{Event, Kind, LedgerState, Located, Status, StepState, time};
 use crate::output;
 use crate::redact::Redactor;
 use crate::store::{self, Draft};
-use crate::trust::Trust;
+use crate::trust::{Trust, shown};
 use crate::verify::checkout::{Checkout, work_tree_dirty};
 use crate::verify::progress::{Progress, shorten};
 use crate::verify::runner::{self, CheckRun, Spec, Stopped};
@@ -96,7 +96,7 @@ pub fn run(ctx: &Ctx, a: VerifyArgs) -> Result<Outcome> {
 
     let by = identity(&repo)?;
     let run = run_id(a.run.clone());
-    let red = Redactor::for_repo(&repo);
+    let red = Redactor::for_repo(&repo)?;
     interrupt::install();
     let mut progress = Progress::new();
     let checkout = if a.in_place {
@@ -284,7 +284,7 @@ fn refuse_untrusted(repo: &Repository, steps: &[StepState]) -> Result<()> {
     let mut count = 0;
     for s in steps {
         for cmd in s.def.checks.iter().filter(|c| !trust.trusts(c)) {
-            listed.push_str(&format!("  {}  {}\n", s.id, crate::trust::shown(cmd)));
+            listed.push_str(&format!("\n  {}  {}", shown(&s.id), shown(cmd)));
             count += 1;
             if !ids.contains(&s.id.as_str()) {
                 ids.push(&s.id);
@@ -294,9 +294,9 @@ fn refuse_untrusted(repo: &Repository, steps: &[StepState]) -> Result<()> {
     if count == 0 {
         return Ok(());
     }
-    eprint!(
-        "check commands that came with the ledger and are not trusted in this clone:\n{listed}"
-    );
+    output::error_line(&format!(
+        "check commands that came with the ledger and are not trusted in this clone:{listed}"
+    ));
     Err(user_hint(
         format!("refusing to run {count} untrusted check command(s)"),
         format!(
@@ -312,8 +312,8 @@ fn interrupted(progress: &mut Progress, checkout: Option<Checkout>, step: Option
     progress.clear();
     drop(checkout);
     match step {
-        Some(id) => eprintln!("interrupted: nothing recorded for {id}"),
-        None => eprintln!("interrupted: nothing recorded"),
+        Some(id) => output::error_line(&format!("interrupted: nothing recorded for {id}")),
+        None => output::error_line("interrupted: nothing recorded"),
     }
     std::process::exit(interrupt::EXIT_CODE)
 }

@@ -16,8 +16,9 @@ use crate::ledger::{LedgerState, Status};
 use crate::{output, store};
 use anyhow::Result;
 use git2::Repository;
+use std::ffi::OsString;
 
-pub fn run(args: &[String]) -> Result<Verdict> {
+pub fn run(args: &[OsString]) -> Result<Verdict> {
     let Some(file) = args.first() else {
         output::warn("commit-msg hook called without the message file; nothing checked");
         return Ok(Verdict::Pass);
@@ -42,10 +43,13 @@ pub fn run(args: &[String]) -> Result<Verdict> {
         return Ok(Verdict::Pass);
     }
     for (message, hint) in &errors {
-        eprintln!("error: {message}");
-        eprintln!("hint: {hint}");
+        output::error_line(&format!("error: {message}"));
+        output::error_line(&format!("hint: {hint}"));
     }
-    eprintln!("hint: nothing was committed; your message is kept in {file}");
+    output::error_line(&format!(
+        "hint: nothing was committed; your message is kept in {}",
+        std::path::Path::new(file).display()
+    ));
     Ok(Verdict::Reject)
 }
 

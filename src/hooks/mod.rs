@@ -18,6 +18,8 @@ pub mod shim;
 use crate::error::{Outcome, UserError};
 use crate::output;
 use anyhow::Result;
+use std::ffi::OsString;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// A hook's answer to git.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,12 +29,16 @@ pub enum Verdict {
     Reject,
 }
 
-/// Runs hook `name`; never fails.
-pub fn run(name: &str, args: &[String]) -> Outcome {
-    if std::env::var("GIT_LEDGER_SKIP").is_ok_and(|v| v == "1") {
+/// Runs hook `name`; never fails. A panic is caught here too: a bug in
+/// git-ledger must not cost anyone a commit.
+pub fn run(name: &str, args: &[OsString]) -> Outcome {
+    if std::env::var_os("GIT_LEDGER_SKIP").is_some_and(|v| v == "1") {
         return Outcome::Ok;
     }
-    let outcome = std::panic::catch_unwind(|| dispatch(name, args));
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        crate::error::injected_fault();
+        dispatch(name, args)
+    }));
     match outcome {
         Ok(Ok(Verdict::Pass)) => Outcome::Ok,
         Ok(Ok(Verdict::Reject)) => Outcome::Refused,
@@ -46,16 +52,17 @@ pub fn run(name: &str, args: &[String]) -> Outcome {
             ));
             Outcome::Ok
         }
-        Err(_) => {
+        Err(payload) => {
             output::warn(&format!(
-                "git-ledger's {name} hook failed unexpectedly and did nothing (the commit is not affected)"
+                "git-ledger's {name} hook hit an internal error and did nothing (the commit is not affected): {}; please report it",
+                crate::error::last_panic(payload.as_ref())
             ));
             Outcome::Ok
         }
     }
 }
 
-fn dispatch(name: &str, args: &[String]) -> Result<Verdict> {
+fn dispatch(name: &str, args: &[OsString]) -> Result<Verdict> {
     match name {
         "commit-msg" => commit_msg::run(args),
         "prepare-commit-msg" => prepare_commit_msg::run(args),

@@ -15,19 +15,20 @@ use crate::store::{self, notes};
 use anyhow::{Result, anyhow};
 use git2::{Oid, Repository};
 use std::collections::{BTreeMap, HashSet};
+use std::ffi::OsString;
 use std::io::Read;
 
-pub fn run(args: &[String]) -> Result<Verdict> {
-    let command = args.first().map(String::as_str).unwrap_or("");
+pub fn run(args: &[OsString]) -> Result<Verdict> {
+    let command = args.first().and_then(|a| a.to_str()).unwrap_or("");
     let mut input = Vec::new();
     std::io::stdin().read_to_end(&mut input)?;
     let pairs = parse_pairs(&String::from_utf8_lossy(&input));
     let repo = repo::open(None)?;
     let carried = carry(&repo, &pairs)?;
     if carried > 0 {
-        eprintln!(
+        crate::output::error_line(&format!(
             "git-ledger: carried the ledger notes of {carried} rewritten commit(s) to their new commits"
-        );
+        ));
     }
     if !ingest::has_ledger(&repo) {
         return Ok(Verdict::Pass);

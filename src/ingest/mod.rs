@@ -22,7 +22,6 @@ use crate::git::trailers::{self, LedgerTrailers};
 use crate::git::treediff;
 use crate::ledger::event::hash_id;
 use crate::ledger::{Event, Kind, LedgerState, Located, Status, StepState, time};
-use crate::redact::Redactor;
 use crate::store::{self, Draft, notes};
 use anyhow::Result;
 use git2::{Commit, Oid, Repository, Tree};
@@ -152,7 +151,6 @@ pub struct Batch<'r> {
     notes_tip: Option<Oid>,
     notes_on: HashMap<Oid, Vec<Event>>,
     owns: HashMap<String, Owns>,
-    redactor: Option<Redactor>,
     /// The range being ingested and its tip, for `is_later`.
     range: Option<(Vec<Oid>, Oid)>,
     lineage: Option<lineage::Lineage>,
@@ -169,7 +167,6 @@ impl<'r> Batch<'r> {
             notes_tip: store::tip(repo)?,
             notes_on: HashMap::new(),
             owns: HashMap::new(),
-            redactor: None,
             range: None,
             lineage: None,
         })
@@ -209,12 +206,6 @@ impl<'r> Batch<'r> {
             self.notes_on.insert(commit, events);
         }
         Ok(self.notes_on.get(&commit).map(Vec::as_slice).unwrap_or(&[]))
-    }
-
-    pub fn redact(&mut self, text: &str) -> String {
-        self.redactor
-            .get_or_insert_with(|| Redactor::for_repo(self.repo))
-            .apply(text)
     }
 
     pub fn owns_of(&mut self, step: &StepState) -> &Owns {

@@ -149,7 +149,7 @@ fn event_for(
     if d.effect == Effect::Work && step.status == Status::InProgress {
         return Ok(None); // already in progress: the trailer changes nothing
     }
-    let subject = batch.redact(&info.subject);
+    let subject = info.subject.clone();
     let template = derived(info, &d.step, Kind::Note, "trailer")
         .with("trailer", d.trailer.text())
         .with("msg", subject);

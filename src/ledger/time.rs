@@ -79,32 +79,46 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     Some(day_secs + h * 3600 + mi * 60 + sec - offset)
 }
 
+/// Why `parse_when` could not read a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenError {
+    /// Not one of the accepted forms.
+    NotADate,
+    /// A well-formed `N units ago` that no timestamp can hold.
+    OutOfRange,
+}
+
 /// Parses what `--since`/`--until` accept: a date or timestamp, `today`,
-/// `yesterday`, or `N <unit>s ago` (minutes, hours, days, weeks).
-pub fn parse_when(s: &str, now: i64) -> Option<i64> {
+/// `yesterday`, or `N <unit>s ago` (minutes, hours, days, weeks). The
+/// arithmetic is checked: a huge N is out of range, not an overflow.
+pub fn parse_when(s: &str, now: i64) -> Result<i64, WhenError> {
     if let Some(t) = parse_rfc3339(s) {
-        return Some(t);
+        return Ok(t);
     }
     let lower = s.trim().to_lowercase();
     match lower.as_str() {
-        "now" => return Some(now),
-        "today" => return Some(now - now.rem_euclid(86_400)),
-        "yesterday" => return Some(now - now.rem_euclid(86_400) - 86_400),
+        "now" => return Ok(now),
+        "today" => return Ok(now - now.rem_euclid(86_400)),
+        "yesterday" => return Ok(now - now.rem_euclid(86_400) - 86_400),
         _ => {}
     }
     let words: Vec<&str> = lower.split_whitespace().collect();
     let (n, unit) = match words.as_slice() {
-        [n, unit, "ago"] | [n, unit] => (n.parse::<i64>().ok()?, *unit),
-        _ => return None,
+        [n, unit, "ago"] | [n, unit] if n.bytes().all(|b| b.is_ascii_digit()) => (*n, *unit),
+        _ => return Err(WhenError::NotADate),
     };
-    let unit_secs = match unit.trim_end_matches('s') {
+    let unit_secs: i64 = match unit.trim_end_matches('s') {
         "minute" | "min" => 60,
         "hour" => 3600,
         "day" => 86_400,
         "week" => 7 * 86_400,
-        _ => return None,
+        _ => return Err(WhenError::NotADate),
     };
-    Some(now - n * unit_secs)
+    n.parse::<i64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit_secs))
+        .and_then(|back| now.checked_sub(back))
+        .ok_or(WhenError::OutOfRange)
 }
 
 /// "just now", "5 minutes ago", "3 days ago", "in the future".
@@ -191,8 +205,21 @@ mod tests {
         assert_eq!(relative(100, 100), "just now");
         assert_eq!(relative(0, 3 * 86_400), "3 days ago");
         assert_eq!(relative(0, 3600), "1 hour ago");
-        assert_eq!(parse_when("2 days ago", 10 * 86_400), Some(8 * 86_400));
-        assert_eq!(parse_when("3 weeks", 30 * 86_400), Some(9 * 86_400));
-        assert_eq!(parse_when("soon", 0), None);
+        assert_eq!(parse_when("2 days ago", 10 * 86_400), Ok(8 * 86_400));
+        assert_eq!(parse_when("3 weeks", 30 * 86_400), Ok(9 * 86_400));
+        assert_eq!(parse_when("soon", 0), Err(WhenError::NotADate));
+        assert_eq!(parse_when("-2 days ago", 0), Err(WhenError::NotADate));
+    }
+
+    #[test]
+    fn a_huge_count_is_out_of_range_not_an_overflow() {
+        let now = 1_800_000_000;
+        for s in [
+            "30000000000000000 weeks ago",
+            "9223372036854775807 minutes ago",
+            "99999999999999999999999 days",
+        ] {
+            assert_eq!(parse_when(s, now), Err(WhenError::OutOfRange), "{s}");
+        }
     }
 }

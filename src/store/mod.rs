@@ -158,9 +158,14 @@ where
     let mut attempt: u32 = 0;
     loop {
         let loaded = load(repo)?;
-        let drafts = build(&loaded.state)?;
+        let mut drafts = build(&loaded.state)?;
         if drafts.is_empty() {
             return Ok(Vec::new());
+        }
+        // Nothing secret is written (SPEC 8), whoever built the event.
+        let red = crate::redact::Redactor::for_repo(repo)?;
+        for d in &mut drafts {
+            red.scrub(&mut d.event)?;
         }
         let written = stamp(&loaded.state, drafts);
         let (fresh, additions) = new_lines(repo, loaded.tip, written)?;

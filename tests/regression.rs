@@ -1,0 +1,147 @@
+//! Regression tests, each named after the failure it pins: inputs and
+//! environments that once made git-ledger panic (exit 101) where the
+//! contract allows 0, 1, 2 or 3 at worst.
+
+mod common;
+
+use common::{BIN, Repo};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::process::Command;
+
+fn ready() -> Repo {
+    let r = Repo::new();
+    r.ledger_ok(&["init"]);
+    r.ledger_ok(&["add", "S01", "Cafe", "--owns", "caf*"]);
+    r
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().expect("run git-ledger");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn no_panic(stderr: &str) {
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE=full"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_non_utf8_path_argument_panicked() {
+    let r = ready();
+    let name = OsStr::from_bytes(b"caf\xe9");
+    std::fs::write(r.path().join(name), "x").unwrap();
+    let (code, out, err) = run(r.cmd(BIN).arg("owners").arg(name));
+    assert_eq!(code, 0, "{out}{err}");
+    no_panic(&err);
+    assert!(out.contains("S01"), "{out}");
+    // A non-UTF-8 id is bad input, not a crash.
+    let (code, _, err) = run(r.cmd(BIN).arg("show").arg(OsStr::from_bytes(b"S\xff1")));
+    assert_eq!(code, 2, "{err}");
+    no_panic(&err);
+}
+
+#[test]
+fn a_non_utf8_environment_value_panicked_and_dropped_trailers() {
+    let r = ready();
+    let legacy = OsStr::from_bytes(b"caf\xe9");
+    let (code, out, err) = run(
+        r.cmd(BIN)
+            .env("LEGACY", legacy)
+            .env("OLD_API_TOKEN", legacy)
+            .args(["mark", "S01", "wip"]),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    no_panic(&err);
+    // The post-commit hook under the same environment still ingests.
+    r.ledger_ok(&["mark", "S01", "todo"]);
+    r.write("notes.txt", "x\n");
+    r.git(&["add", "notes.txt"]);
+    let commit = r
+        .cmd("git")
+        .env("LEGACY", legacy)
+        .args(["commit", "-q", "-m", "Work", "--trailer", "Ledger-Step: S01"])
+        .output()
+        .unwrap();
+    assert!(commit.status.success());
+    no_panic(&String::from_utf8_lossy(&commit.stderr));
+    assert_eq!(r.status_of("S01"), "in_progress");
+}
+
+#[test]
+fn a_closed_stderr_panicked_after_a_warning() {
+    let r = ready();
+    // A line this version cannot read: every read warns about it.
+    r.git(&["notes", "--ref", "ledger", "append", "-m", "not an event", "HEAD"]);
+    for args in [&["status"][..], &["log"], &["nope"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = r.cmd(BIN).args(args).stderr(writer).output().unwrap();
+        let want = if args == ["nope"] { 2 } else { 0 };
+        assert_eq!(out.status.code(), Some(want), "{args:?}");
+    }
+}
+
+#[test]
+fn log_since_a_huge_count_overflowed() {
+    let r = ready();
+    let (code, out, err) = run(r.cmd(BIN).args([
+        "log",
+        "--since",
+        "30000000000000000 weeks ago",
+    ]));
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.starts_with("error: --since '30000000000000000 weeks ago' is further back than any date\nhint: "), "{err}");
+}
+
+#[test]
+fn a_panic_exited_101_with_a_stack_trace() {
+    let r = ready();
+    let (code, out, err) = run(
+        r.cmd(BIN)
+            .env_remove("RUST_BACKTRACE")
+            .env("GIT_LEDGER_FAULT", "panic")
+            .arg("status"),
+    );
+    assert_eq!(code, 3, "{out}{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: internal error (a bug in git-ledger): "), "{err}");
+    assert!(err.contains("please report it"), "{err}");
+    assert!(!err.contains("panicked at") && !err.contains("backtrace:"), "{err}");
+    // Asked for, the stack trace is there.
+    let (code, _, err) = run(
+        r.cmd(BIN)
+            .env("RUST_BACKTRACE", "1")
+            .env("GIT_LEDGER_FAULT", "panic")
+            .arg("status"),
+    );
+    assert_eq!(code, 3);
+    assert!(err.lines().count() > 3, "{err}");
+}
+
+#[test]
+fn a_panic_in_a_hook_blocked_the_commit() {
+    let r = ready();
+    r.write("cafe", "x\n");
+    r.git(&["add", "cafe"]);
+    let out = r
+        .cmd("git")
+        .env_remove("RUST_BACKTRACE")
+        .env("GIT_LEDGER_FAULT", "panic")
+        .args(["commit", "-q", "-m", "Work", "--trailer", "Ledger-Step: S01"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("hook hit an internal error and did nothing (the commit is not affected)"),
+        "{err}"
+    );
+    assert_eq!(r.git(&["log", "-1", "--format=%s"]).trim(), "Work");
+}
