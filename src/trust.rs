@@ -85,8 +85,11 @@ pub fn allow(repo: &Repository, cmds: &[String]) -> Result<Vec<String>> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let mut text = String::new();
+    // The text is only for a person reading the file, and the file sits
+    // next to the caches: no secret in it either.
+    let red = crate::redact::Redactor::for_repo(repo)?;
     for c in &new {
-        let shown = serde_json::to_string(c).unwrap_or_default();
+        let shown = serde_json::to_string(&red.apply(c)).unwrap_or_default();
         text.push_str(&format!("{} {shown}\n", command_hash(c)));
     }
     // One append-mode write per call: concurrent writers interleave whole lines.

@@ -51,12 +51,11 @@ fn a_non_utf8_path_argument_panicked() {
 fn a_non_utf8_environment_value_panicked_and_dropped_trailers() {
     let r = ready();
     let legacy = OsStr::from_bytes(b"caf\xe9");
-    let (code, out, err) = run(
-        r.cmd(BIN)
-            .env("LEGACY", legacy)
-            .env("OLD_API_TOKEN", legacy)
-            .args(["mark", "S01", "wip"]),
-    );
+    let (code, out, err) = run(r
+        .cmd(BIN)
+        .env("LEGACY", legacy)
+        .env("OLD_API_TOKEN", legacy)
+        .args(["mark", "S01", "wip"]));
     assert_eq!(code, 0, "{out}{err}");
     no_panic(&err);
     // The post-commit hook under the same environment still ingests.
@@ -66,7 +65,14 @@ fn a_non_utf8_environment_value_panicked_and_dropped_trailers() {
     let commit = r
         .cmd("git")
         .env("LEGACY", legacy)
-        .args(["commit", "-q", "-m", "Work", "--trailer", "Ledger-Step: S01"])
+        .args([
+            "commit",
+            "-q",
+            "-m",
+            "Work",
+            "--trailer",
+            "Ledger-Step: S01",
+        ])
         .output()
         .unwrap();
     assert!(commit.status.success());
@@ -78,7 +84,15 @@ fn a_non_utf8_environment_value_panicked_and_dropped_trailers() {
 fn a_closed_stderr_panicked_after_a_warning() {
     let r = ready();
     // A line this version cannot read: every read warns about it.
-    r.git(&["notes", "--ref", "ledger", "append", "-m", "not an event", "HEAD"]);
+    r.git(&[
+        "notes",
+        "--ref",
+        "ledger",
+        "append",
+        "-m",
+        "not an event",
+        "HEAD",
+    ]);
     for args in [&["status"][..], &["log"], &["nope"]] {
         let (reader, writer) = std::io::pipe().unwrap();
         drop(reader);
@@ -91,36 +105,43 @@ fn a_closed_stderr_panicked_after_a_warning() {
 #[test]
 fn log_since_a_huge_count_overflowed() {
     let r = ready();
-    let (code, out, err) = run(r.cmd(BIN).args([
-        "log",
-        "--since",
-        "30000000000000000 weeks ago",
-    ]));
+    let (code, out, err) = run(r
+        .cmd(BIN)
+        .args(["log", "--since", "30000000000000000 weeks ago"]));
     assert_eq!(code, 2, "{out}{err}");
-    assert!(err.starts_with("error: --since '30000000000000000 weeks ago' is further back than any date\nhint: "), "{err}");
+    assert!(
+        err.starts_with(
+            "error: --since '30000000000000000 weeks ago' is further back than any date\nhint: "
+        ),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_panic_exited_101_with_a_stack_trace() {
     let r = ready();
-    let (code, out, err) = run(
-        r.cmd(BIN)
-            .env_remove("RUST_BACKTRACE")
-            .env("GIT_LEDGER_FAULT", "panic")
-            .arg("status"),
-    );
+    let (code, out, err) = run(r
+        .cmd(BIN)
+        .env_remove("RUST_BACKTRACE")
+        .env("GIT_LEDGER_FAULT", "panic")
+        .arg("status"));
     assert_eq!(code, 3, "{out}{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("error: internal error (a bug in git-ledger): "), "{err}");
-    assert!(err.contains("please report it"), "{err}");
-    assert!(!err.contains("panicked at") && !err.contains("backtrace:"), "{err}");
-    // Asked for, the stack trace is there.
-    let (code, _, err) = run(
-        r.cmd(BIN)
-            .env("RUST_BACKTRACE", "1")
-            .env("GIT_LEDGER_FAULT", "panic")
-            .arg("status"),
+    assert!(
+        err.starts_with("error: internal error (a bug in git-ledger): "),
+        "{err}"
     );
+    assert!(err.contains("please report it"), "{err}");
+    assert!(
+        !err.contains("panicked at") && !err.contains("backtrace:"),
+        "{err}"
+    );
+    // Asked for, the stack trace is there.
+    let (code, _, err) = run(r
+        .cmd(BIN)
+        .env("RUST_BACKTRACE", "1")
+        .env("GIT_LEDGER_FAULT", "panic")
+        .arg("status"));
     assert_eq!(code, 3);
     assert!(err.lines().count() > 3, "{err}");
 }
@@ -134,7 +155,14 @@ fn a_panic_in_a_hook_blocked_the_commit() {
         .cmd("git")
         .env_remove("RUST_BACKTRACE")
         .env("GIT_LEDGER_FAULT", "panic")
-        .args(["commit", "-q", "-m", "Work", "--trailer", "Ledger-Step: S01"])
+        .args([
+            "commit",
+            "-q",
+            "-m",
+            "Work",
+            "--trailer",
+            "Ledger-Step: S01",
+        ])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);

@@ -180,13 +180,18 @@ pub fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
         Ok(vec![Draft::new(head, event.clone())])
     })?;
     crate::trust::allow_typed_here(&repo, &a.fields.checks);
+    // The title as stored: redacted.
+    let stored = written
+        .first()
+        .and_then(|l| l.event.str_field("title"))
+        .unwrap_or(&title);
     report(
         ctx,
         &written,
         format!(
             "added {} \"{}\" at {}",
             a.id,
-            title,
+            stored,
             crate::git::repo::short(&head.to_string())
         ),
     );

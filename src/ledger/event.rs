@@ -174,6 +174,11 @@ impl Event {
         if step.is_empty() && kind != Kind::Note {
             return Err(Skip::Malformed("no 'step'"));
         }
+        // An id outside the grammar did not come from git-ledger; it could
+        // carry escape sequences into every view, so the line is unreadable.
+        if !step.is_empty() && crate::ledger::step_id::validate(&step).is_err() {
+            return Err(Skip::Malformed("invalid step id"));
+        }
         let by = take_str(&mut m, "by").unwrap_or_default();
         let run = take_str(&mut m, "run");
         let source = take_str(&mut m, "source").unwrap_or_default();
@@ -296,6 +301,12 @@ mod tests {
         assert_eq!(
             Event::parse_line(r#"{"v":1,"id":"x","seq":1,"at":"a","step":"S1","kind":"vote"}"#),
             Err(Skip::UnknownKind("vote".into()))
+        );
+        assert_eq!(
+            Event::parse_line(
+                r#"{"v":1,"id":"x","seq":1,"at":"a","step":"S9[1A[2K","kind":"define"}"#
+            ),
+            Err(Skip::Malformed("invalid step id"))
         );
     }
 }
