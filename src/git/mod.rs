@@ -1,5 +1,6 @@
 //! Repository access: opening, identity, owns-globs and fingerprints.
 
+pub mod config_params;
 pub mod fingerprint;
 pub mod owns;
 pub mod repo;

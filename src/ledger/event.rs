@@ -304,7 +304,7 @@ mod tests {
         );
         assert_eq!(
             Event::parse_line(
-                r#"{"v":1,"id":"x","seq":1,"at":"a","step":"S9[1A[2K","kind":"define"}"#
+                r#"{"v":1,"id":"x","seq":1,"at":"a","step":"S9\u001b[1A\u001b[2K","kind":"define"}"#
             ),
             Err(Skip::Malformed("invalid step id"))
         );
