@@ -173,3 +173,88 @@ fn a_panic_in_a_hook_blocked_the_commit() {
     );
     assert_eq!(r.git(&["log", "-1", "--format=%s"]).trim(), "Work");
 }
+
+/// Leaves `refs/notes/ledger.lock` behind, `age_secs` old, as a process
+/// killed while updating the ledger does.
+fn leave_lock(r: &Repo, age_secs: u64) -> std::path::PathBuf {
+    let lock = r.path().join(".git/refs/notes/ledger.lock");
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    let f = std::fs::File::create(&lock).unwrap();
+    let when = std::time::SystemTime::now() - std::time::Duration::from_secs(age_secs);
+    f.set_modified(when).unwrap();
+    lock
+}
+
+#[test]
+fn a_stale_ledger_lock_held_every_commit_for_a_minute() {
+    let r = ready();
+    let lock = leave_lock(&r, 3600);
+    // A command names the lock, its age and the fix, and writes nothing.
+    let before = r.note_lines();
+    let (code, _, err) = run(r.cmd(BIN).args(["mark", "S01", "wip"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!("{} exists, 60 min old", lock.display()))
+            && err.contains("did not finish")
+            && err.contains(&format!("rm '{}'", lock.display())),
+        "{err}"
+    );
+    assert_eq!(r.note_lines(), before);
+    // doctor reports it as a problem.
+    let doctor = r.ledger(&["doctor"]);
+    assert_eq!(doctor.code, 1);
+    assert!(
+        doctor.stdout.contains("lock: ") && doctor.stdout.contains("60 min old"),
+        "{}",
+        doctor.stdout
+    );
+    // A commit lands; its hook skips the ledger write and says why.
+    r.write("cafe", "x\n");
+    r.git(&["add", "cafe"]);
+    let out = r.git_run(&[
+        "commit",
+        "-q",
+        "-m",
+        "Work",
+        "--trailer",
+        "Ledger-Step: S01",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("post-commit hook did nothing")
+            && out.stderr.contains("60 min old")
+            && out.stderr.contains("rm '"),
+        "{}",
+        out.stderr
+    );
+    // Once it is gone, check ingests what the hook skipped.
+    std::fs::remove_file(&lock).unwrap();
+    r.ledger_ok(&["check"]);
+    assert_eq!(r.status_of("S01"), "in_progress");
+}
+
+#[test]
+fn a_held_ledger_lock_made_a_hook_wait_a_minute() {
+    let r = ready();
+    // Fresh: a writer may still be at work, so commands wait; a hook
+    // waits about a second in all, then lets the commit through.
+    leave_lock(&r, 0);
+    r.write("cafe", "x\n");
+    r.git(&["add", "cafe"]);
+    let out = r.git_run(&[
+        "commit",
+        "-q",
+        "-m",
+        "Work",
+        "--trailer",
+        "Ledger-Step: S01",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("another process is writing the ledger")
+            && !out.stderr.contains("kept changing"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(r.git(&["log", "-1", "--format=%s"]).trim(), "Work");
+}

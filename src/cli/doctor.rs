@@ -55,6 +55,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     findings.push(hooks(&repo));
     findings.push(remote(&repo));
     findings.push(ledger(&repo));
+    findings.extend(lock(&repo));
     let failed = findings.iter().any(|f| f.level == "problem");
     if ctx.json {
         output::emit(&output::json(
@@ -207,6 +208,34 @@ fn remote(repo: &Repository) -> Finding {
             format!("git ledger init --remote {name}"),
         ),
     }
+}
+
+/// A `refs/notes/ledger.lock` left behind makes every ledger write fail.
+fn lock(repo: &Repository) -> Option<Finding> {
+    use crate::git::ref_lock::{STALE, describe, held};
+    let (path, age) = held(repo, NOTES_REF)?;
+    let fix = format!("if no git command is running: rm '{}'", path.display());
+    Some(if age >= STALE {
+        problem(
+            "lock",
+            format!(
+                "{} is {} old, left by a process that did not finish: every ledger write fails (hooks skip theirs) until it is removed",
+                path.display(),
+                describe(age)
+            ),
+            fix,
+        )
+    } else {
+        warn(
+            "lock",
+            format!(
+                "{} exists ({} old): a process is writing the ledger right now",
+                path.display(),
+                describe(age)
+            ),
+            format!("run git ledger doctor again in a moment; {fix}"),
+        )
+    })
 }
 
 fn ledger(repo: &Repository) -> Finding {

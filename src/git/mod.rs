@@ -3,6 +3,7 @@
 pub mod config_params;
 pub mod fingerprint;
 pub mod owns;
+pub mod ref_lock;
 pub mod repo;
 pub mod trailers;
 pub mod treediff;

@@ -35,6 +35,7 @@ pub fn run(name: &str, args: &[OsString]) -> Outcome {
     if std::env::var_os("GIT_LEDGER_SKIP").is_some_and(|v| v == "1") {
         return Outcome::Ok;
     }
+    crate::git::ref_lock::hook_mode();
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         crate::error::injected_fault();
         dispatch(name, args)
@@ -44,6 +45,10 @@ pub fn run(name: &str, args: &[OsString]) -> Outcome {
         Ok(Ok(Verdict::Reject)) => Outcome::Refused,
         Ok(Err(e)) => {
             let why = match e.downcast_ref::<UserError>() {
+                Some(UserError {
+                    message,
+                    hint: Some(hint),
+                }) => format!("{message}; {hint}"),
                 Some(u) => u.message.clone(),
                 None => format!("{e:#}"),
             };

@@ -190,6 +190,12 @@ where
                 return Ok(fresh);
             }
             Ok(false) if started.elapsed() < MAX_WAIT => {
+                // A lock left by a killed process is named, not retried.
+                if let Some(stuck) =
+                    crate::git::ref_lock::give_up(repo, NOTES_REF, started.elapsed())
+                {
+                    return Err(stuck);
+                }
                 attempt += 1;
                 std::thread::sleep(backoff(attempt));
             }

@@ -97,6 +97,9 @@ pub fn merge_into_local(
         if crate::store::compare_and_swap(repo, ours, new_tip, &message)? {
             return Ok(Merged { kind, received });
         }
+        if let Some(stuck) = crate::git::ref_lock::give_up(repo, NOTES_REF, started.elapsed()) {
+            return Err(stuck);
+        }
         if started.elapsed() > MAX_WAIT {
             return Err(anyhow!(
                 "refs/notes/ledger kept changing while merging {source}; run the command again"
