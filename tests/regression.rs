@@ -258,3 +258,93 @@ fn a_held_ledger_lock_made_a_hook_wait_a_minute() {
     );
     assert_eq!(r.git(&["log", "-1", "--format=%s"]).trim(), "Work");
 }
+
+#[test]
+fn a_trailer_listing_many_ids_took_memory_quadratic_in_their_number() {
+    let r = Repo::new();
+    r.ledger_ok(&["init"]);
+    // 300 steps, planted in one note as another clone would have written them.
+    let c = r.head();
+    let defines: Vec<String> = (0..300)
+        .map(|i| {
+            serde_json::json!({"v": 1, "id": format!("{i:032x}"), "seq": i + 1,
+                "at": "2026-01-01T00:00:00Z", "by": "Ada <ada@example.com>",
+                "step": format!("S{i:03}"), "kind": "define", "source": "cli", "title": "t"})
+            .to_string()
+        })
+        .collect();
+    r.git(&[
+        "notes",
+        "--ref",
+        "ledger",
+        "add",
+        "-f",
+        "-m",
+        &defines.join("\n"),
+        &c,
+    ]);
+    let ids: Vec<String> = (0..300).map(|i| format!("S{i:03}")).collect();
+    let trailer = format!("Ledger-Step: {}", ids.join(", "));
+    let out = r.git_run(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "All",
+        "--trailer",
+        &trailer,
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let head = r.head();
+    let made: Vec<serde_json::Value> = r
+        .events()
+        .into_iter()
+        .filter(|e| e["source"] == "trailer")
+        .collect();
+    assert_eq!(made.len(), 300);
+    // Each event repeats a bounded part of the trailer, and keeps the id
+    // derived from the whole of it (SPEC 3), so nothing changes for ledgers
+    // written before.
+    use sha2::{Digest, Sha256};
+    for e in &made {
+        let stored = e["trailer"].as_str().unwrap();
+        assert!(stored.len() < 200, "{stored}");
+        let origin = format!(
+            "git-ledger trailer\n{head}\n{trailer}\n{}",
+            e["step"].as_str().unwrap()
+        );
+        let id: String = Sha256::digest(origin.as_bytes())[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(e["id"], id);
+    }
+    // Past what a hook reads, the commit still lands, with a warning;
+    // scan reads it all.
+    let many: Vec<String> = (0..1200).map(|i| format!("X{i:05}")).collect();
+    let out = r.git_run(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "Too many",
+        "--trailer",
+        &format!("Ledger-Step: {}", many.join(", ")),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("name 1200 step ids and hooks take at most 1000")
+            && out.stderr.lines().count() <= 3,
+        "{}",
+        out.stderr
+    );
+    let scan = r.ledger(&["--json", "scan", "HEAD~1..HEAD"]);
+    let v = scan.json();
+    assert_eq!(
+        v["rejected"].as_array().map(Vec::len),
+        Some(1200),
+        "{}",
+        scan.stderr
+    );
+}

@@ -11,7 +11,6 @@
 use crate::error::user_hint;
 use git2::Repository;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 /// A lock this old was left by a process that did not finish.
@@ -19,13 +18,6 @@ pub const STALE: Duration = Duration::from_secs(10);
 
 /// How long a hook waits, in all, for a ref another process has locked.
 pub const HOOK_BUDGET: Duration = Duration::from_secs(1);
-
-static IN_HOOK: AtomicBool = AtomicBool::new(false);
-
-/// From now on this process is a hook: it waits at most `HOOK_BUDGET`.
-pub fn hook_mode() {
-    IN_HOOK.store(true, Ordering::Relaxed);
-}
 
 /// The lock file of `refname`, in the common dir where refs live.
 pub fn path(repo: &Repository, refname: &str) -> PathBuf {
@@ -46,7 +38,7 @@ pub fn held(repo: &Repository, refname: &str) -> Option<(PathBuf, Duration)> {
 /// left behind, or (in a hook) a lock held past the hook's budget.
 pub fn give_up(repo: &Repository, refname: &str, waited: Duration) -> Option<anyhow::Error> {
     let (p, age) = held(repo, refname)?;
-    let in_hook = IN_HOOK.load(Ordering::Relaxed);
+    let in_hook = crate::hooks::in_hook();
     if age < STALE && !(in_hook && waited >= HOOK_BUDGET) {
         return None;
     }

@@ -18,15 +18,31 @@ use anyhow::Result;
 use git2::Repository;
 use std::ffi::OsString;
 
+/// Problems printed before the rest are counted: a trailer naming
+/// thousands of unknown ids must not print thousands of lines.
+const SHOWN: usize = 8;
+
 pub fn run(args: &[OsString]) -> Result<Verdict> {
     let Some(file) = args.first() else {
         output::warn("commit-msg hook called without the message file; nothing checked");
         return Ok(Verdict::Pass);
     };
     let raw = std::fs::read(file)?;
+    if let Some(why) = super::beyond_limits(raw.len(), 0) {
+        output::warn(&format!(
+            "the ledger trailers of this commit are not checked: {why}; after the commit, git ledger scan reads them"
+        ));
+        return Ok(Verdict::Pass);
+    }
     let repo = repo::open(None)?;
     let message = trailers::cleaned(&String::from_utf8_lossy(&raw), comment_char(&repo));
     let found = trailers::parse(&message);
+    if let Some(why) = super::beyond_limits(raw.len(), found.declarations.len()) {
+        output::warn(&format!(
+            "the ledger trailers of this commit are not checked: {why}; after the commit, git ledger scan reads them"
+        ));
+        return Ok(Verdict::Pass);
+    }
     let strict = super::flags::strict(&repo).unwrap_or_else(|_| {
         output::warn("ledger.strict is not a boolean; treating it as false");
         false
@@ -42,9 +58,15 @@ pub fn run(args: &[OsString]) -> Result<Verdict> {
     if errors.is_empty() {
         return Ok(Verdict::Pass);
     }
-    for (message, hint) in &errors {
+    for (message, hint) in errors.iter().take(SHOWN) {
         output::error_line(&format!("error: {message}"));
         output::error_line(&format!("hint: {hint}"));
+    }
+    if errors.len() > SHOWN {
+        output::error_line(&format!(
+            "error: … and {} more problems with the ledger trailers",
+            errors.len() - SHOWN
+        ));
     }
     output::error_line(&format!(
         "hint: nothing was committed; your message is kept in {}",
@@ -80,7 +102,7 @@ fn invalid_trailers(found: &LedgerTrailers, state: &LedgerState) -> Vec<(String,
             _ => unknown_step_message(state, &d.step),
         };
         errors.push((
-            format!("{message} (in '{}')", d.trailer.text()),
+            format!("{message} (in '{}')", d.trailer.shown()),
             "fix the trailer; git ledger status lists the steps".into(),
         ));
     }

@@ -20,6 +20,39 @@ use crate::output;
 use anyhow::Result;
 use std::ffi::OsString;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static IN_HOOK: AtomicBool = AtomicBool::new(false);
+
+/// Whether this process runs a hook: it then waits at most about a second
+/// for a locked ref, and reads bounded commit messages.
+pub fn in_hook() -> bool {
+    IN_HOOK.load(Ordering::Relaxed)
+}
+
+/// The most of one commit message a hook reads trailers from, and the
+/// most step ids it takes from one commit: far beyond any real trailer
+/// block, and small enough that no message can hold a commit or a pull.
+/// `git ledger scan` and `check` read everything.
+pub const MESSAGE_LIMIT: usize = 1 << 20;
+pub const ID_LIMIT: usize = 1000;
+
+/// Why a hook leaves a commit's trailers to `scan`, if it does.
+pub fn beyond_limits(message_len: usize, ids: usize) -> Option<String> {
+    if !in_hook() {
+        return None;
+    }
+    if message_len > MESSAGE_LIMIT {
+        return Some(format!(
+            "its message is {message_len} bytes and hooks read ledger trailers from at most {MESSAGE_LIMIT}"
+        ));
+    }
+    (ids > ID_LIMIT).then(|| {
+        format!(
+            "its trailers name {ids} step ids and hooks take at most {ID_LIMIT} from one commit"
+        )
+    })
+}
 
 /// A hook's answer to git.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +68,7 @@ pub fn run(name: &str, args: &[OsString]) -> Outcome {
     if std::env::var_os("GIT_LEDGER_SKIP").is_some_and(|v| v == "1") {
         return Outcome::Ok;
     }
-    crate::git::ref_lock::hook_mode();
+    IN_HOOK.store(true, Ordering::Relaxed);
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         crate::error::injected_fault();
         dispatch(name, args)
