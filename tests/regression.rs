@@ -348,3 +348,57 @@ fn a_trailer_listing_many_ids_took_memory_quadratic_in_their_number() {
         scan.stderr
     );
 }
+
+/// A directory with a `git-ledger` that dies as `script` says, first on PATH.
+fn crashing_binary(script: &str) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::TempDir::new().unwrap();
+    let bin = dir.path().join("git-ledger");
+    std::fs::write(&bin, format!("#!/bin/sh\n{script}\n")).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+#[test]
+fn a_crashed_binary_refused_the_commit() {
+    let r = ready();
+    let path = std::env::var("PATH").unwrap_or_default();
+    for (script, says) in [
+        ("kill -SEGV $$", "was ended by signal 11"),
+        ("kill -XFSZ $$", "was ended by signal 25"),
+        ("kill -KILL $$", "was ended by signal 9"),
+        ("exit 3", "exited with 3"),
+    ] {
+        let fake = crashing_binary(script);
+        let bin_dir = std::path::Path::new(BIN).parent().unwrap();
+        let path = format!("{}:{}:{path}", fake.path().display(), bin_dir.display());
+        r.append("cafe", "x\n");
+        r.git(&["add", "cafe"]);
+        let out = r
+            .cmd("git")
+            .env("PATH", &path)
+            .args([
+                "commit",
+                "-q",
+                "-m",
+                script,
+                "--trailer",
+                "Ledger-Step: S01",
+            ])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{script}: {err}");
+        assert!(
+            err.contains(&format!("git-ledger {says} in the commit-msg hook"))
+                && err.contains("the commit is not affected"),
+            "{script}: {err}"
+        );
+        assert_eq!(r.git(&["log", "-1", "--format=%s"]).trim(), script);
+    }
+    // commit-msg's own verdict still refuses: an unknown step.
+    r.append("cafe", "y\n");
+    r.git(&["add", "cafe"]);
+    let out = r.git_run(&["commit", "-q", "-m", "Typo", "--trailer", "Ledger-Step: S1"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+}
