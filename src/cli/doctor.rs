@@ -56,6 +56,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     findings.push(remote(&repo));
     findings.push(ledger(&repo));
     findings.extend(lock(&repo));
+    findings.extend(verify_leftovers(&repo));
     let failed = findings.iter().any(|f| f.level == "problem");
     if ctx.json {
         output::emit(&output::json(
@@ -236,6 +237,27 @@ fn lock(repo: &Repository) -> Option<Finding> {
             format!("run git ledger doctor again in a moment; {fix}"),
         )
     })
+}
+
+/// Temporary checkouts a killed verify left registered as worktrees.
+fn verify_leftovers(repo: &Repository) -> Option<Finding> {
+    let left = crate::verify::checkout::leftovers(repo);
+    if left.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = left
+        .iter()
+        .map(|l| format!("{} ({})", l.path.display(), l.why))
+        .collect();
+    Some(warn(
+        "verify checkouts",
+        format!(
+            "{} temporary checkout(s) left by an interrupted verify, still registered as worktrees (git fsck may fail while one is locked initializing): {}",
+            left.len(),
+            list.join(", ")
+        ),
+        "the next git ledger verify removes them; by hand: git worktree unlock <path>; git worktree remove --force --force <path>; git worktree prune",
+    ))
 }
 
 fn ledger(repo: &Repository) -> Finding {
