@@ -1,7 +1,9 @@
 //! `git ledger export [--format md|json|html] [-o FILE]`: the ledger as a
 //! document for people who never run the tool. `-o` writes atomically
-//! (a temporary file in the same directory, then a rename); without it,
-//! stdout.
+//! (a temporary file in the same directory, then a rename) and, like an
+//! editor, through a symlink onto the file it points at; it refuses
+//! anything but a regular file (a FIFO, a device, a socket). Without `-o`,
+//! or with `-o -`, stdout.
 
 use super::{Ctx, log, show, view};
 use crate::drift::assess;
@@ -19,6 +21,7 @@ use clap::Args;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::io::Write;
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 #[derive(Args)]
@@ -26,7 +29,7 @@ pub struct ExportArgs {
     /// md: the seed ledger layout; json: the full folded state; html: a one-page board
     #[arg(long, value_name = "format", value_parser = ["md", "json", "html"])]
     pub format: Option<String>,
-    /// Write to FILE (atomically) instead of stdout
+    /// Write to FILE (atomically; through a symlink to its target) instead of stdout; - is stdout
     #[arg(short = 'o', long = "output", value_name = "file")]
     pub output: Option<PathBuf>,
     /// Include retired steps
@@ -46,9 +49,9 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<Outcome> {
         (Some(f), false) => f,
         (None, false) => "md",
     };
-    if let Some(path) = &a.output {
-        check_target(path)?;
-    }
+    // `-o -` is stdout, as for most tools that write files.
+    let output = a.output.as_deref().filter(|p| *p != Path::new("-"));
+    let target = output.map(check_target).transpose()?;
     let repo = ctx.repo()?;
     let head = head_commit(&repo)?;
     let loaded = ctx.load(&repo)?;
@@ -115,16 +118,16 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<Outcome> {
         "html" => export_html::render(&board),
         _ => export_md::render(&board),
     };
-    match &a.output {
-        None => output::emit_exact(&text),
-        Some(path) => {
-            write_atomically(path, &text)?;
+    match (output, &target) {
+        (Some(path), Some(target)) => {
+            write_atomically(target, &text)?;
             output::say(&format!(
                 "wrote {} ({format}, {} step(s))",
                 path.display(),
                 board.steps.len()
             ));
         }
+        _ => output::emit_exact(&text),
     }
     Ok(Outcome::Ok)
 }
@@ -224,15 +227,38 @@ fn to_json(board: &Board<'_>, lives: &[crate::drift::Live], tip: Option<String>)
     })
 }
 
-/// Fails early, before any work, when `-o` cannot be written.
-fn check_target(path: &Path) -> Result<()> {
-    if path.is_dir() {
-        return Err(user_hint(
-            format!("cannot write '{}': it is a directory", path.display()),
-            "give a file name, e.g. -o LEDGER.md",
-        ));
+/// Fails early, before any work, when `-o` cannot be written; returns
+/// the file to replace: `path`, or the file a symlink there points at.
+fn check_target(path: &Path) -> Result<PathBuf> {
+    let target = through_symlinks(path)?;
+    if let Ok(meta) = std::fs::metadata(&target) {
+        let kind = meta.file_type();
+        let what = if kind.is_dir() {
+            Some("a directory")
+        } else if kind.is_fifo() {
+            Some("a FIFO")
+        } else if kind.is_char_device() || kind.is_block_device() {
+            Some("a device")
+        } else if kind.is_socket() {
+            Some("a socket")
+        } else if !kind.is_file() {
+            Some("not a regular file")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            let shown = if target == path {
+                String::new()
+            } else {
+                format!(" (a symlink to {})", target.display())
+            };
+            return Err(user_hint(
+                format!("cannot write '{}'{shown}: it is {what}", path.display()),
+                "give a regular file, e.g. -o LEDGER.md, or -o - for stdout",
+            ));
+        }
     }
-    let dir = parent_dir(path);
+    let dir = parent_dir(&target);
     if !dir.is_dir() {
         return Err(user_hint(
             format!(
@@ -243,7 +269,38 @@ fn check_target(path: &Path) -> Result<()> {
             "create the directory first, or give another path",
         ));
     }
-    Ok(())
+    Ok(target)
+}
+
+/// The file a chain of symlinks at `path` ends at (which need not exist
+/// yet), as editors resolve it before writing; `path` itself otherwise.
+fn through_symlinks(path: &Path) -> Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = std::fs::read_link(&current).map_err(|e| {
+                    user(format!(
+                        "cannot read the symlink '{}': {e}",
+                        current.display()
+                    ))
+                })?;
+                current = if link.is_absolute() {
+                    link
+                } else {
+                    parent_dir(&current).join(link)
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(user_hint(
+        format!(
+            "cannot write '{}': too many levels of symlinks",
+            path.display()
+        ),
+        "give the file itself",
+    ))
 }
 
 fn parent_dir(path: &Path) -> PathBuf {
@@ -274,6 +331,13 @@ fn write_atomically(path: &Path, text: &str) -> Result<()> {
         tmp.as_file()
             .set_permissions(meta.permissions())
             .map_err(fail)?;
+    }
+    // Checked again at the last moment: the rename replaces whatever is there.
+    if std::fs::symlink_metadata(path).is_ok_and(|m| !m.file_type().is_file()) {
+        return Err(user(format!(
+            "cannot write '{}': it is no longer a regular file",
+            path.display()
+        )));
     }
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
