@@ -68,6 +68,18 @@ pub fn exit_code(err: &anyhow::Error) -> ExitCode {
     ExitCode::from(3)
 }
 
+/// A user error's message and hint in one line (for a warning).
+pub fn one_paragraph(err: &anyhow::Error) -> String {
+    match err.downcast_ref::<UserError>() {
+        Some(UserError {
+            message,
+            hint: Some(hint),
+        }) => format!("{message}; {hint}"),
+        Some(u) => u.message.clone(),
+        None => format!("{err:#}"),
+    }
+}
+
 /// What the last panic said and where; kept by the panic hook for the one
 /// line `panicked` prints once the panic has been caught.
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);

@@ -15,7 +15,7 @@ mod prepare_commit_msg;
 mod say;
 pub mod shim;
 
-use crate::error::{Outcome, UserError};
+use crate::error::Outcome;
 use crate::output;
 use anyhow::Result;
 use std::ffi::OsString;
@@ -77,14 +77,7 @@ pub fn run(name: &str, args: &[OsString]) -> Outcome {
         Ok(Ok(Verdict::Pass)) => Outcome::Ok,
         Ok(Ok(Verdict::Reject)) => Outcome::Refused,
         Ok(Err(e)) => {
-            let why = match e.downcast_ref::<UserError>() {
-                Some(UserError {
-                    message,
-                    hint: Some(hint),
-                }) => format!("{message}; {hint}"),
-                Some(u) => u.message.clone(),
-                None => format!("{e:#}"),
-            };
+            let why = crate::error::one_paragraph(&e);
             output::warn(&format!(
                 "git-ledger's {name} hook did nothing: {why} (the commit is not affected; git ledger doctor may explain)"
             ));
