@@ -402,3 +402,41 @@ fn a_crashed_binary_refused_the_commit() {
     let out = r.git_run(&["commit", "-q", "-m", "Typo", "--trailer", "Ledger-Step: S1"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
 }
+
+#[test]
+fn a_planted_owns_everything_went_unnoticed() {
+    let r = ready();
+    for f in ["a.rs", "b.rs", "c.rs", "docs/x.md"] {
+        r.write(f, "x\n");
+    }
+    r.commit_all("Files");
+    r.ledger_ok(&["add", "S02", "Docs", "--owns", "docs/**"]);
+    let line = serde_json::json!({
+        "v": 1, "id": "f".repeat(32), "seq": 90, "at": "2026-01-01T00:00:00Z",
+        "by": "Linus Torvalds <torvalds@example.com>", "step": "S09", "kind": "define",
+        "source": "sync", "title": "Everything", "owns": ["**"],
+    });
+    r.git(&[
+        "notes",
+        "--ref",
+        "ledger",
+        "append",
+        "-m",
+        &line.to_string(),
+        "HEAD",
+    ]);
+    let doctor = r.ledger(&["--json", "doctor"]).json();
+    let owns: Vec<&serde_json::Value> = doctor["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "owns")
+        .collect();
+    assert_eq!(owns.len(), 1, "{doctor}");
+    assert_eq!(owns[0]["level"], "warn");
+    let detail = owns[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("S09 owns 5 of the 5 files at HEAD (owns: **)"),
+        "{detail}"
+    );
+}

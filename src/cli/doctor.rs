@@ -57,6 +57,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     findings.push(ledger(&repo));
     findings.extend(lock(&repo));
     findings.extend(verify_leftovers(&repo));
+    findings.extend(broad_owns(&repo));
     let failed = findings.iter().any(|f| f.level == "problem");
     if ctx.json {
         output::emit(&output::json(
@@ -237,6 +238,58 @@ fn lock(repo: &Repository) -> Option<Finding> {
             format!("run git ledger doctor again in a moment; {fix}"),
         )
     })
+}
+
+/// Steps whose `owns` takes in most of the tree: every commit then counts
+/// as a change to them, so a planted `owns: **` would turn every commit
+/// into drift. A step's scope is worth a look when it owns three files in
+/// four or more.
+fn broad_owns(repo: &Repository) -> Vec<Finding> {
+    let Ok(tree) = repo.head().and_then(|h| h.peel_to_tree()) else {
+        return Vec::new();
+    };
+    let Ok(loaded) = store::load(repo) else {
+        return Vec::new();
+    };
+    let steps: Vec<_> = loaded
+        .state
+        .active_steps()
+        .into_iter()
+        .filter(|s| !s.def.owns.is_empty())
+        .collect();
+    if steps.is_empty() {
+        return Vec::new();
+    }
+    let mut total = 0usize;
+    let _ = tree.walk(git2::TreeWalkMode::PreOrder, |_, e| {
+        total += usize::from(e.kind() == Some(git2::ObjectType::Blob));
+        git2::TreeWalkResult::Ok
+    });
+    let matchers: Vec<_> = steps.iter().map(|s| crate::drift::owns_of(s)).collect();
+    let refs: Vec<_> = matchers.iter().collect();
+    let Ok(owned) = crate::git::fingerprint::owned_files_many(repo, &tree, &refs) else {
+        return Vec::new();
+    };
+    steps
+        .iter()
+        .zip(owned)
+        .filter(|(_, files)| total >= 4 && files.len() * 4 >= total * 3)
+        .map(|(s, files)| {
+            warn(
+                "owns",
+                format!(
+                    "{} owns {} of the {total} files at HEAD (owns: {}): nearly every commit changes its files, and each makes it drift",
+                    s.id,
+                    files.len(),
+                    s.def.owns.join(", ")
+                ),
+                format!(
+                    "narrow it to the files the step is about: git ledger edit {} --owns '<glob>' (git ledger log {} shows who set it)",
+                    s.id, s.id
+                ),
+            )
+        })
+        .collect()
 }
 
 /// Temporary checkouts a killed verify left registered as worktrees.
