@@ -7,6 +7,8 @@ mod ingest;
 mod ledger;
 mod markdown;
 mod output;
+#[cfg(test)]
+mod proptest_config;
 mod redact;
 mod sanitize;
 mod store;

@@ -137,6 +137,27 @@ mod tests {
         assert_eq!(terminal("two\nlines"), "two\nlines");
     }
 
+    proptest::proptest! {
+        #![proptest_config(crate::proptest_config::seeded(3000))]
+
+        #[test]
+        fn nothing_but_plain_colours_reaches_the_terminal(s in "(\\PC|[\\x00-\\x1f\\x7f\\u{80}-\\u{9f}\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}]|\\x1b\\[[0-9;]{0,6}[mHJK]){0,40}") {
+            let out = terminal(&s);
+            let mut rest: &str = &out;
+            while let Some(c) = rest.chars().next() {
+                if c == '\x1b' {
+                    let len = harmless_sgr(rest);
+                    proptest::prop_assert!(len.is_some(), "raw escape in {:?}", out);
+                    rest = &rest[len.unwrap_or(1)..];
+                    continue;
+                }
+                proptest::prop_assert!(!escaped(c) || c == '\n', "raw {:?} in {:?}", c, out);
+                rest = &rest[c.len_utf8()..];
+            }
+            proptest::prop_assert!(!one_line(&s).contains('\n'));
+        }
+    }
+
     #[test]
     fn a_lone_escape_at_the_end_is_escaped() {
         assert_eq!(terminal("x\u{1b}"), "x\\u{1b}");

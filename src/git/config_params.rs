@@ -275,6 +275,41 @@ mod tests {
         }
     }
 
+    /// `'…'` as git's sq_quote writes it.
+    fn sq(s: &str) -> String {
+        format!("'{}'", s.replace('\'', "'\\''").replace('!', "'\\!'"))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::proptest_config::seeded(2000))]
+
+        #[test]
+        fn any_environment_value_parses_or_is_refused(s in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            if let Ok(params) = parse(&s) {
+                let _ = to_config_file(&params);
+            }
+        }
+
+        #[test]
+        fn settings_quoted_as_git_does_read_back(
+            items in proptest::collection::vec(
+                ("[a-z]{1,8}\\.[a-z][a-z0-9-]{0,8}", proptest::option::of(".{0,20}"), proptest::prelude::any::<bool>()),
+                0..5,
+            )
+        ) {
+            let text: Vec<String> = items
+                .iter()
+                .map(|(k, v, new_style)| match (v, new_style) {
+                    (Some(v), true) => format!("{}={}", sq(k), sq(v)),
+                    (Some(v), false) => sq(&format!("{k}={v}")),
+                    (None, _) => sq(k),
+                })
+                .collect();
+            let want: Vec<Param> = items.iter().map(|(k, v, _)| p(k, v.as_deref())).collect();
+            proptest::prop_assert_eq!(parse(text.join(" ").as_bytes()).unwrap(), want);
+        }
+    }
+
     #[test]
     fn writes_a_config_file_git_and_libgit2_read_back() {
         let params = [

@@ -333,6 +333,21 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #![proptest_config(crate::proptest_config::seeded(2000))]
+
+        #[test]
+        fn any_message_is_read_without_panicking(body in ".{0,300}", trailer in "[A-Za-z-]{0,14}: .{0,40}") {
+            let message = format!("Subject\n\n{body}\n\n{trailer}\nLedger-Step: {body}\n");
+            let found = parse(&message);
+            for d in &found.declarations {
+                proptest::prop_assert!(step_id::validate(&d.step).is_ok());
+            }
+            let _ = cleaned(&message, b'#');
+            let _ = cleaned(&body, b';');
+        }
+    }
+
     #[test]
     fn cleanup_drops_comments_and_the_verbose_diff() {
         let raw = "Subject\n\nLedger-Step: S04\n# Please enter the commit message\n# ------------------------ >8 ------------------------\ndiff --git a/x b/x\n";

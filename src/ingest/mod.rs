@@ -214,7 +214,7 @@ impl<'r> Batch<'r> {
     /// `push` with the origin's id already computed.
     pub fn push_with_id(&mut self, commit: Oid, mut event: Event, id: String) {
         event.id = id;
-        event.seq = self.state.max_seq + 1;
+        event.seq = self.state.max_seq.saturating_add(1);
         self.state.apply(&Located {
             commit: commit.to_string(),
             event: event.clone(),

@@ -211,6 +211,17 @@ mod tests {
         assert_eq!(parse_when("-2 days ago", 0), Err(WhenError::NotADate));
     }
 
+    proptest::proptest! {
+        #![proptest_config(crate::proptest_config::seeded(3000))]
+
+        #[test]
+        fn any_date_text_parses_or_is_refused(s in "([0-9]{0,20}|[-+:TZ .a-z]|weeks?|days?|ago){0,8}", now in proptest::prelude::any::<i64>()) {
+            let _ = parse_rfc3339(&s);
+            let _ = parse_when(&s, now);
+            let _ = relative_at(&s, now);
+        }
+    }
+
     #[test]
     fn a_huge_count_is_out_of_range_not_an_overflow() {
         let now = 1_800_000_000;

@@ -122,6 +122,20 @@ fn scrub_redacts_every_free_text_field_and_keeps_structure() {
     assert_eq!(e.run.as_deref(), Some("run-[REDACTED]"));
 }
 
+proptest::proptest! {
+    #![proptest_config(crate::proptest_config::seeded(500))]
+
+    #[test]
+    fn any_text_and_any_dotenv_are_read_without_panicking(text in ".{0,200}", env in "([A-Za-z_]{1,8}=.{0,20}\n|#.{0,10}\n|export .{0,10}\n){0,6}") {
+        static RED: std::sync::LazyLock<Redactor> = std::sync::LazyLock::new(|| r(&["s3cret-value"]));
+        let red = &*RED;
+        let out = red.apply(&format!("{text} s3cret-value {text}"));
+        proptest::prop_assert!(!out.contains("s3cret-value"));
+        let _ = red.secret_in_command(&text);
+        let _ = dotenv_values(&env);
+    }
+}
+
 #[test]
 fn scrub_refuses_a_define_whose_check_holds_a_secret() {
     let red = r(&[]);

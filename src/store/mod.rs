@@ -4,6 +4,8 @@
 pub mod cache;
 pub mod events_cache;
 pub mod notes;
+#[cfg(test)]
+mod reader_props;
 
 use crate::git::repo::{NOTES_REF, identity};
 use crate::ledger::{Event, LedgerState, Located, fold_events};
@@ -263,7 +265,8 @@ fn stamp(state: &LedgerState, drafts: Vec<Draft>) -> Vec<Draft> {
     drafts
         .into_iter()
         .map(|mut d| {
-            seq += 1;
+            // Never an overflow, whatever seq a forged line claims.
+            seq = seq.saturating_add(1);
             d.event.seq = seq;
             if !d.fixed_id {
                 let head = heads.get(&d.event.step).cloned().unwrap_or_default();
