@@ -9,7 +9,9 @@ use serde_json::json;
 
 /// Sets the window title, clears the screen, moves up, returns the
 /// carriage, reverses the text direction and opens a C1 CSI.
-const HOSTILE: &str = "Fine\u{1b}]0;owned\u{7}\u{1b}[2J\u{1b}[1A\r\u{202e}gnp.exe\u{9b}31m";
+/// And starts a line of its own that could pass for git-ledger's.
+const HOSTILE: &str =
+    "Fine\u{1b}]0;owned\u{7}\u{1b}[2J\u{1b}[1A\r\u{202e}gnp.exe\u{9b}31m\nSPOOFED line";
 
 fn raw_controls(text: &str) -> Vec<String> {
     text.chars()
@@ -116,6 +118,14 @@ fn hostile_ledger_text_reached_the_terminal_raw() {
             out.stderr
         );
         assert!(!out.stdout.contains("spoof"), "{args:?}: {}", out.stdout);
+        for line in out.stdout.lines().chain(out.stderr.lines()) {
+            assert!(
+                !line.starts_with("SPOOFED"),
+                "{args:?} let a field start a line:\n{}{}",
+                out.stdout,
+                out.stderr
+            );
+        }
     }
     // The prompt shows the escaped command; the id stays on its line.
     let shown = r.ledger(&["--color", "never", "show", "S02"]).stdout;
@@ -135,6 +145,11 @@ fn hostile_ledger_text_reached_the_terminal_raw() {
     let commit = r.git_run(&["commit", "-q", "-m", "Change"]);
     assert_eq!(commit.code, 0, "{}", commit.stderr);
     assert!(commit.stderr.contains("S02"), "{}", commit.stderr);
+    assert!(
+        !commit.stderr.lines().any(|l| l.starts_with("SPOOFED")),
+        "{}",
+        commit.stderr
+    );
     let raw = raw_controls(&commit.stderr);
     assert!(
         raw.is_empty(),

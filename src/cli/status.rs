@@ -168,8 +168,10 @@ fn render(paint: &Paint, steps: &[&StepState], lives: &[Live], phases: &[Phase])
             String::new()
         };
         out.push_str(&format!(
-            "{name}: {}/{} verified{drift}\n",
-            p.verified, p.total
+            "{}: {}/{} verified{drift}\n",
+            crate::sanitize::one_line(name),
+            p.verified,
+            p.total
         ));
     }
     if phases.len() > 1 {

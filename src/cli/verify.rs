@@ -454,7 +454,11 @@ fn drifted_files(
 }
 
 fn step_text(p: &output::Paint, step: &StepState, r: &Recorded) -> String {
-    let mut out = format!("{}  {}\n", p.bold(&step.id), step.def.title);
+    let mut out = format!(
+        "{}  {}\n",
+        p.bold(&step.id),
+        crate::sanitize::one_line(&step.def.title)
+    );
     out.push_str(&evidence_block(p, &r.evidence, time::now_unix()));
     let line = match &r.status {
         Some(l) => {

@@ -143,7 +143,7 @@ fn undeclared(
                 format!(
                     "ledger.strict: this commit changes files of {} \"{}\" ({status}) without declaring it: {}",
                     step.id,
-                    step.def.title,
+                    crate::sanitize::one_line(&step.def.title),
                     files.join(", ")
                 ),
                 format!(

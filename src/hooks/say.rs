@@ -75,7 +75,7 @@ fn drift(d: &Drift) {
         line!(
             "warning: {} \"{}\" was {}, and this commit changed files it owns without declaring it: {files}",
             d.step,
-            d.title,
+            crate::sanitize::one_line(&d.title),
             d.was
         );
         line!(
@@ -94,7 +94,7 @@ fn drift(d: &Drift) {
         line!(
             "warning: {} \"{}\" drifted: {files} changed since it was verified; now drift_detected (recorded on {c})",
             d.step,
-            d.title
+            crate::sanitize::one_line(&d.title)
         );
         line!(
             "hint: re-verify it (git ledger verify {id}) or see git ledger show {id}",

@@ -80,7 +80,7 @@ impl fmt::Display for Skip {
             Skip::Blank => f.write_str("blank line"),
             Skip::NotJson => f.write_str("not JSON"),
             Skip::NewerVersion(v) => write!(f, "format version {v} is newer than this git-ledger"),
-            Skip::UnknownKind(k) => write!(f, "unknown kind '{k}'"),
+            Skip::UnknownKind(k) => write!(f, "unknown kind '{}'", crate::sanitize::one_line(k)),
             Skip::Malformed(what) => write!(f, "malformed event: {what}"),
         }
     }
