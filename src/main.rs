@@ -1,3 +1,4 @@
+mod ci;
 mod cli;
 mod drift;
 mod error;
@@ -11,6 +12,7 @@ mod output;
 mod proptest_config;
 mod redact;
 mod sanitize;
+mod serve;
 mod store;
 mod sync;
 mod trust;

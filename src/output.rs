@@ -67,6 +67,13 @@ pub fn say(text: &str) {
     }
 }
 
+/// A `hint:` line on stderr, after a warning, unless `-q`.
+pub fn hint(text: &str) {
+    if !QUIET.load(Ordering::Relaxed) {
+        error_line(&format!("hint: {text}"));
+    }
+}
+
 pub fn warn(text: &str) {
     if !QUIET.load(Ordering::Relaxed) {
         error_line(&format!("warning: {text}"));

@@ -648,10 +648,16 @@ fn the_scenario_works_from_a_linked_worktree() {
         &["-m", "Declared", "--trailer", "Ledger-Step: S04"],
     );
     assert_eq!(declared.code, 0, "{}", declared.stderr);
+    let in_worktree = run(r
+        .cmd(common::BIN)
+        .current_dir(&wt)
+        .args(["--json", "status"]))
+    .json();
+    assert_eq!(step(&in_worktree, "S04")["status"], "in_progress");
     assert_eq!(
         r.status_of("S04"),
-        "in_progress",
-        "the ledger is shared with the main worktree"
+        "verified",
+        "main's worktree sees main: the feature branch's progress is not its own"
     );
 }
 

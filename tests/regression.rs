@@ -412,7 +412,7 @@ fn a_planted_owns_everything_went_unnoticed() {
     r.commit_all("Files");
     r.ledger_ok(&["add", "S02", "Docs", "--owns", "docs/**"]);
     let line = serde_json::json!({
-        "v": 1, "id": "f".repeat(32), "seq": 90, "at": "2026-01-01T00:00:00Z",
+        "v": 1, "id": "f".repeat(32), "seq": 1, "at": "2026-01-01T00:00:00Z",
         "by": "Linus Torvalds <torvalds@example.com>", "step": "S09", "kind": "define",
         "source": "sync", "title": "Everything", "owns": ["**"],
     });

@@ -51,7 +51,7 @@ fn hostile_ledger_text_reached_the_terminal_raw() {
     plant(
         &r,
         &c,
-        100,
+        1,
         json!({"step": "S02", "kind": "define", "title": HOSTILE, "phase": HOSTILE,
                "summary": HOSTILE, "owns": ["hostile/**"], "checks": [format!("touch /tmp/x {HOSTILE}")],
                "refs": [HOSTILE], "edge_cases": [HOSTILE], "concerns": [HOSTILE], "todo": [HOSTILE]}),
@@ -59,29 +59,29 @@ fn hostile_ledger_text_reached_the_terminal_raw() {
     plant(
         &r,
         &c,
-        101,
+        2,
         json!({"step": "S02", "kind": "status", "status": "in_progress", "msg": HOSTILE,
                "run": HOSTILE, "at": HOSTILE}),
     );
     plant(
         &r,
         &c,
-        102,
+        3,
         json!({"step": "S02", "kind": "evidence", "result": HOSTILE, "text": HOSTILE,
                "checks": [{"cmd": HOSTILE, "exit": 1, "ms": 5, "timed_out": false, "out_tail": HOSTILE}]}),
     );
     plant(
         &r,
         &c,
-        103,
+        4,
         json!({"step": "S02", "kind": "note", "msg": HOSTILE}),
     );
-    plant(&r, &c, 104, json!({"step": "S02", "kind": HOSTILE}));
+    plant(&r, &c, 5, json!({"step": "S02", "kind": HOSTILE}));
     // An id outside the grammar: the line is unreadable, never shown.
     plant(
         &r,
         &c,
-        105,
+        6,
         json!({"step": "S9\u{1b}[1A\u{1b}[2K", "kind": "define", "title": "spoof"}),
     );
 

@@ -240,7 +240,14 @@ pub fn edit(ctx: &Ctx, a: EditArgs) -> Result<Outcome> {
         if state.step(&a.id).is_none_or(|s| s.defined.is_none()) {
             find_step(state, &a.id)?;
         }
-        Ok(vec![Draft::new(head, event.clone())])
+        let mut event = event.clone();
+        // Editing a step defined twice on different branches is choosing
+        // its definition: the edit settles the collision it was made over.
+        if let Some(c) = state.collisions.iter().find(|c| c.step == a.id) {
+            let settled: Vec<String> = c.definitions.iter().map(|d| d.event.clone()).collect();
+            event.set("resolves", settled);
+        }
+        Ok(vec![Draft::new(head, event)])
     })?;
     crate::trust::allow_typed_here(&repo, &a.fields.checks);
     let what = if retired { "brought back" } else { "edited" };

@@ -55,6 +55,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     findings.push(hooks(&repo));
     findings.push(remote(&repo));
     findings.push(ledger(&repo));
+    findings.extend(collisions(&repo));
     findings.extend(lock(&repo));
     findings.extend(verify_leftovers(&repo));
     findings.extend(broad_owns(&repo));
@@ -287,6 +288,23 @@ fn broad_owns(repo: &Repository) -> Vec<Finding> {
                     "narrow it to the files the step is about: git ledger edit {} --owns '<glob>' (git ledger log {} shows who set it)",
                     s.id, s.id
                 ),
+            )
+        })
+        .collect()
+}
+
+fn collisions(repo: &Repository) -> Vec<Finding> {
+    let Ok(l) = store::load(repo) else {
+        return Vec::new();
+    };
+    l.state
+        .collisions
+        .iter()
+        .map(|c| {
+            problem(
+                "collision",
+                super::collision::describe(repo, c),
+                super::collision::hint(c),
             )
         })
         .collect()

@@ -1,9 +1,8 @@
 //! `git ledger log [ID]`: events, newest first, grouped by date.
 
-use super::{Ctx, find_step, show::event_json};
+use super::{AtArg, Ctx, find_step, show::event_json};
 use crate::error::{Outcome, user_hint};
 use crate::git::repo::short;
-use crate::ledger::fold::order_events;
 use crate::ledger::{Event, Kind, time};
 use crate::output::{self, Paint};
 use crate::store;
@@ -27,6 +26,8 @@ pub struct LogArgs {
     /// At most this many events
     #[arg(short = 'n', long = "max-count", value_name = "n")]
     pub max_count: Option<usize>,
+    #[command(flatten)]
+    pub at: AtArg,
 }
 
 fn parse_date(flag: &str, value: &Option<String>, now: i64) -> Result<Option<i64>> {
@@ -52,14 +53,14 @@ pub fn run(ctx: &Ctx, a: LogArgs) -> Result<Outcome> {
     let now = time::now_unix();
     let since = parse_date("--since", &a.since, now)?;
     let until = parse_date("--until", &a.until, now)?;
-    let loaded = ctx.load(&repo)?;
+    let at = ctx.at_commit(&repo, &a.at)?;
+    let loaded = ctx.load_from(&repo, Some(at.id()))?;
     if let Some(id) = &a.id
         && loaded.state.step(id).is_none_or(|s| s.defined.is_none())
     {
         find_step(&loaded.state, id)?;
     }
-    let (all, _) = store::read_all(&repo)?;
-    let ordered = order_events(all);
+    let ordered = store::events_in_view(&repo, &loaded)?;
     // "defined" for a step's first define, "edited" afterwards.
     let mut seen = HashSet::new();
     let mut rows: Vec<(&crate::ledger::Located, String)> = Vec::new();

@@ -1,6 +1,8 @@
 //! Argument parsing and dispatch; one file per subcommand.
 
+mod branches;
 mod check;
+mod collision;
 mod define;
 mod docs;
 mod doctor;
@@ -14,6 +16,7 @@ mod mark;
 mod next;
 mod owners;
 mod scan;
+mod serve;
 mod show;
 mod start;
 mod status;
@@ -28,7 +31,7 @@ use crate::ledger::{LedgerState, StepState, step_id};
 use crate::output::{self, Paint};
 use crate::store::{self, Loaded};
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use git2::Repository;
 use std::cell::Cell;
 use std::path::PathBuf;
@@ -79,7 +82,7 @@ pub enum Command {
     /// Which steps own the given paths
     Owners(owners::OwnersArgs),
     /// What to do next: fix drift, re-verify, continue, start
-    Next,
+    Next(next::NextArgs),
     /// CI gate: record drift at HEAD, ingest new trailers; exit 1 on drift
     Check(check::CheckArgs),
     /// Ingest ledger trailers from commits (default: all reachable from HEAD)
@@ -102,6 +105,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Write the ledger as markdown (the seed layout), JSON or a one-page HTML board
     Export(export::ExportArgs),
+    /// Serve the HTML board on 127.0.0.1, reloading when the ledger or HEAD moves
+    Serve(serve::ServeArgs),
     /// Check this clone's set-up and the ledger's health
     Doctor,
     /// Print a shell completion script
@@ -109,6 +114,14 @@ pub enum Command {
     /// Write man pages into a directory (used by install.sh)
     #[command(hide = true)]
     Manpages(docs::ManpagesArgs),
+}
+
+/// `--at REV`, for the commands that read the ledger.
+#[derive(Args, Clone, Default)]
+pub struct AtArg {
+    /// Read the ledger as seen from this commit, branch or tag (default: HEAD)
+    #[arg(long, value_name = "rev")]
+    pub at: Option<String>,
 }
 
 /// What every command gets: global options and lazily opened state.
@@ -120,6 +133,15 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    pub fn new(dir: Option<PathBuf>, json: bool, color: String) -> Ctx {
+        Ctx {
+            dir,
+            json,
+            color,
+            warned: Cell::new(false),
+        }
+    }
+
     pub fn repo(&self) -> Result<Repository> {
         repo::open(self.dir.as_deref())
     }
@@ -131,13 +153,26 @@ impl Ctx {
         Paint::new(&self.color, repo::config_str(repo, "color.ui"))
     }
 
-    /// The ledger at its tip, warning once per command about lines that are
-    /// not events this version reads.
+    /// The ledger seen from HEAD, warning once per command about lines
+    /// that are not events this version reads.
     pub fn load(&self, repo: &Repository) -> Result<Loaded> {
+        self.load_from(repo, store::head_oid(repo))
+    }
+
+    /// The ledger seen from `at` (SPEC 2.5).
+    pub fn load_from(&self, repo: &Repository, at: Option<git2::Oid>) -> Result<Loaded> {
         crate::sync::merge_fetched_or_warn(repo);
-        let loaded = store::load(repo)?;
+        let loaded = store::load_at(repo, at)?;
         self.warn_skipped(loaded.skipped, loaded.first_skipped.as_deref());
         Ok(loaded)
+    }
+
+    /// The commit `--at` names, else HEAD.
+    pub fn at_commit<'r>(&self, repo: &'r Repository, at: &AtArg) -> Result<git2::Commit<'r>> {
+        match &at.at {
+            Some(rev) => repo::resolve_commit(repo, rev),
+            None => repo::head_commit(repo),
+        }
     }
 
     pub fn warn_skipped(&self, count: usize, first: Option<&str>) {
@@ -152,12 +187,7 @@ impl Ctx {
 
 pub fn run(cli: Cli) -> Result<Outcome> {
     output::set_quiet(cli.quiet);
-    let ctx = Ctx {
-        dir: cli.dir,
-        json: cli.json,
-        color: cli.color,
-        warned: Cell::new(false),
-    };
+    let ctx = Ctx::new(cli.dir, cli.json, cli.color);
     match cli.command {
         Command::Init(a) => init::run(&ctx, a),
         Command::Add(a) => define::add(&ctx, a),
@@ -168,7 +198,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Show(a) => show::run(&ctx, a),
         Command::Log(a) => log::run(&ctx, a),
         Command::Owners(a) => owners::run(&ctx, a),
-        Command::Next => next::run(&ctx),
+        Command::Next(a) => next::run(&ctx, a),
         Command::Check(a) => check::run(&ctx, a),
         Command::Scan(a) => scan::run(&ctx, a),
         Command::Hooks(a) => hooks::run(&ctx, a),
@@ -183,6 +213,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Sync(a) => sync::run(&ctx, a),
         Command::Import(a) => import::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a),
+        Command::Serve(a) => serve::run(&ctx, a),
     }
 }
 

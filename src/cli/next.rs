@@ -1,14 +1,20 @@
 //! `git ledger next`: the ledger rule as a queue — fix drift, re-verify
 //! pending steps, continue work in progress, then start the next step.
 
-use super::{Ctx, view};
+use super::{AtArg, Ctx, view};
 use crate::drift::{Live, assess};
 use crate::error::Outcome;
-use crate::git::repo::head_commit;
 use crate::ledger::{Status, StepState};
 use crate::output;
 use anyhow::Result;
+use clap::Args;
 use serde_json::json;
+
+#[derive(Args)]
+pub struct NextArgs {
+    #[command(flatten)]
+    pub at: AtArg,
+}
 
 struct Item<'s> {
     step: &'s StepState,
@@ -17,12 +23,12 @@ struct Item<'s> {
     command: String,
 }
 
-pub fn run(ctx: &Ctx) -> Result<Outcome> {
+pub fn run(ctx: &Ctx, a: NextArgs) -> Result<Outcome> {
     let repo = ctx.repo()?;
-    let head = head_commit(&repo)?;
-    let loaded = ctx.load(&repo)?;
+    let at = ctx.at_commit(&repo, &a.at)?;
+    let loaded = ctx.load_from(&repo, Some(at.id()))?;
     let steps = loaded.state.active_steps();
-    let lives = assess(&repo, &head.tree()?, &steps)?;
+    let lives = assess(&repo, &loaded.sight, &steps)?;
     let queue = build_queue(&steps, lives);
 
     if ctx.json {

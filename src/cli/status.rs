@@ -1,10 +1,9 @@
 //! `git ledger status`: the table in definition order, live drift, and a
 //! progress footer per phase.
 
-use super::{Ctx, view};
+use super::{AtArg, Ctx, collision, view};
 use crate::drift::{Live, assess};
 use crate::error::Outcome;
-use crate::git::repo::head_commit;
 use crate::ledger::{Status, StepState, time};
 use crate::output::{self, Paint};
 use anyhow::Result;
@@ -19,12 +18,23 @@ pub struct StatusArgs {
     /// Include retired steps
     #[arg(long)]
     pub all: bool,
+    #[command(flatten)]
+    pub at: AtArg,
+    /// Each step's status on each local branch, side by side
+    #[arg(long, conflicts_with = "at")]
+    pub branches: bool,
+    /// With --branches: the remote-tracking branches too
+    #[arg(long, requires = "branches")]
+    pub remotes: bool,
 }
 
 pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
+    if a.branches {
+        return super::branches::run(ctx, a.remotes, a.all);
+    }
     let repo = ctx.repo()?;
-    let head = head_commit(&repo)?;
-    let loaded = ctx.load(&repo)?;
+    let head = ctx.at_commit(&repo, &a.at)?;
+    let loaded = ctx.load_from(&repo, Some(head.id()))?;
     let mut steps: Vec<&StepState> = if a.all {
         loaded.state.defined_steps()
     } else {
@@ -44,7 +54,7 @@ pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
             ));
         }
     }
-    let lives = assess(&repo, &head.tree()?, &steps)?;
+    let lives = assess(&repo, &loaded.sight, &steps)?;
     let phases = progress(&steps, &lives);
     if ctx.json {
         let rows: Vec<_> = steps
@@ -58,6 +68,7 @@ pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
             .count();
         output::emit(&output::json(&json!({
             "head": head.id().to_string(),
+            "collisions": loaded.state.collisions.iter().map(|c| collision::to_json(&repo, c)).collect::<Vec<_>>(),
             "steps": rows,
             "phases": phases.iter().map(|p| json!({"phase": p.name, "verified": p.verified, "total": p.total, "drift": p.drift})).collect::<Vec<_>>(),
             "total": {"verified": verified, "total": steps.len()},
@@ -71,6 +82,10 @@ pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     output::emit(&render(&ctx.paint(&repo), &steps, &lives, &phases));
+    for c in &loaded.state.collisions {
+        output::warn(&collision::describe(&repo, c));
+        output::hint(&collision::hint(c));
+    }
     Ok(Outcome::Ok)
 }
 
@@ -137,21 +152,13 @@ fn render(paint: &Paint, steps: &[&StepState], lives: &[Live], phases: &[Phase])
             paint.status(l.effective, &status),
             s.def.title.clone(),
             view::since_text(s.mark.as_ref(), now),
-            view::evidence_text(s.evidence.as_ref(), now),
+            view::evidence_text(s.evidence.as_ref(), l.evidence_stale, now),
         ]);
     }
     let mut out = output::table(&rows);
     for (s, l) in steps.iter().zip(lives) {
         if l.live_drift {
-            let files = if l.files.is_empty() {
-                "its owned files".to_string()
-            } else {
-                l.files.join(", ")
-            };
-            out.push_str(&paint.red(&format!(
-                "* {} drifted since it was verified: {files} changed (git ledger show {})",
-                s.id, s.id
-            )));
+            out.push_str(&paint.red(&format!("* {}", view::drift_text(s, l))));
             out.push('\n');
         }
     }

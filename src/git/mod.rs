@@ -2,6 +2,7 @@
 
 pub mod config_params;
 pub mod fingerprint;
+pub mod history;
 pub mod owns;
 pub mod ref_lock;
 pub mod repo;

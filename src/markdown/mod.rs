@@ -5,6 +5,7 @@ pub mod board;
 pub mod events;
 pub mod export_html;
 pub mod export_md;
+pub mod forge;
 pub mod inline;
 pub mod lines;
 pub mod parse;

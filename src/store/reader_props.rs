@@ -6,6 +6,7 @@
 
 use super::notes::parse_notes;
 use super::{Draft, append};
+use crate::ledger::record::{Record, Stored};
 use crate::ledger::{Event, Kind, fold_events};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -146,7 +147,23 @@ fn the_reader_and_the_fold_take_any_note_without_panicking() {
                 .sum();
             // Every line is an event, blank, or reported: none vanishes.
             prop_assert_eq!(events.len() + skipped.len() + blank, lines);
-            let state = fold_events(events);
+            // The store's reader (typed records): the same accounting.
+            let mut stored = Vec::new();
+            let mut unread = 0;
+            for (commit, text) in &texts {
+                for line in text.lines() {
+                    match Record::parse_line(line) {
+                        Ok(record) => stored.push(Stored {
+                            commit: commit.clone(),
+                            record,
+                        }),
+                        Err(crate::ledger::Skip::Blank) => {}
+                        Err(_) => unread += 1,
+                    }
+                }
+            }
+            prop_assert_eq!(stored.len() + unread + blank, lines);
+            let state = fold_events(stored);
             prop_assert!(state.steps.iter().all(|s| !s.id.is_empty()));
             Ok(())
         })
@@ -175,7 +192,18 @@ fn megabyte_lines_and_random_bytes_are_read_and_kept() {
     let (events, skipped) = parse_notes(&texts);
     assert_eq!(events.len(), 1);
     assert_eq!(skipped.len(), 3);
-    fold_events(events);
+    let stored: Vec<Stored> = texts
+        .iter()
+        .flat_map(|(c, t)| t.lines().map(move |l| (c, l)))
+        .filter_map(|(c, l)| {
+            Record::parse_line(l).ok().map(|record| Stored {
+                commit: c.clone(),
+                record,
+            })
+        })
+        .collect();
+    assert_eq!(stored.len(), 1);
+    fold_events(stored);
 }
 
 /// A repository with one commit and an identity, for appends.
