@@ -6,6 +6,7 @@ mod git;
 mod hooks;
 mod ingest;
 mod ledger;
+mod log_view;
 mod markdown;
 mod output;
 #[cfg(test)]
@@ -15,6 +16,7 @@ mod sanitize;
 mod serve;
 mod store;
 mod sync;
+mod terminal;
 mod trust;
 mod verify;
 

@@ -674,7 +674,9 @@ fn start_adds_the_trailer_and_stop_ends_it() {
         "{}",
         started.stdout
     );
-    assert_eq!(r.git(&["config", "ledger.current"]).trim(), "S04");
+    let current = r.path().join(".git/git-ledger/current");
+    assert_eq!(std::fs::read_to_string(&current).unwrap().trim(), "S04");
+    assert_eq!(r.ledger_json(&["status"])["current"], "S04");
     r.append("src/storage/spaces.rs", "// work\n");
     let c = commit(&r, &["-m", "Work on storage"]);
     assert_eq!(c.code, 0, "{}", c.stderr);
@@ -693,7 +695,8 @@ fn start_adds_the_trailer_and_stop_ends_it() {
 
     let stopped = r.ledger_ok(&["stop"]);
     assert!(stopped.stdout.contains("was S04"), "{}", stopped.stdout);
-    assert_eq!(r.git_run(&["config", "ledger.current"]).code, 1);
+    assert!(!current.exists());
+    assert_eq!(r.ledger_json(&["status"])["current"], Value::Null);
     r.append("docs/guide.md", "x\n");
     commit(&r, &["-m", "Docs after stop"]);
     assert_eq!(r.git(&["log", "-1", "--format=%(trailers)"]).trim(), "");

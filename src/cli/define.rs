@@ -142,6 +142,30 @@ fn put_fields(event: &mut Event, f: &Fields, red: &Redactor) -> Result<()> {
     Ok(())
 }
 
+/// Warns about each owned glob that matches no file at HEAD: a typo there
+/// leaves the step unable to drift, and "verified" over nothing.
+fn warn_unmatched_owns(repo: &git2::Repository, id: &str, owns: &[String]) -> Result<()> {
+    if owns.is_empty() {
+        return Ok(());
+    }
+    let tree = head_commit(repo)?.tree()?;
+    let positive: Vec<&String> = owns.iter().filter(|g| !g.starts_with('!')).collect();
+    let mut none = Vec::new();
+    for glob in positive {
+        let one = Owns::new(std::slice::from_ref(glob)).map_err(crate::error::user)?;
+        if crate::git::fingerprint::owned_files(repo, &tree, &one)?.is_empty() {
+            none.push(glob.as_str());
+        }
+    }
+    if !none.is_empty() {
+        output::warn(&format!(
+            "{id}: --owns {} matches no file at HEAD; a step owning nothing cannot drift (fix it with git ledger edit {id} --owns <glob>)",
+            none.join(", ")
+        ));
+    }
+    Ok(())
+}
+
 pub fn report(ctx: &Ctx, written: &[Located], text: String) {
     if ctx.json {
         let lines: Vec<Value> = written
@@ -180,6 +204,7 @@ pub fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
         Ok(vec![Draft::new(head, event.clone())])
     })?;
     crate::trust::allow_typed_here(&repo, &a.fields.checks);
+    warn_unmatched_owns(&repo, &a.id, &a.fields.owns)?;
     // The title as stored: redacted.
     let stored = written
         .first()
@@ -250,6 +275,7 @@ pub fn edit(ctx: &Ctx, a: EditArgs) -> Result<Outcome> {
         Ok(vec![Draft::new(head, event)])
     })?;
     crate::trust::allow_typed_here(&repo, &a.fields.checks);
+    warn_unmatched_owns(&repo, &a.id, &a.fields.owns)?;
     let what = if retired { "brought back" } else { "edited" };
     report(ctx, &written, format!("{what} {}", a.id));
     Ok(Outcome::Ok)

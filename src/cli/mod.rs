@@ -3,6 +3,7 @@
 mod branches;
 mod check;
 mod collision;
+mod complete;
 mod define;
 mod docs;
 mod doctor;
@@ -51,9 +52,12 @@ pub struct Cli {
     /// Print machine-readable JSON (schemas in docs/json.md)
     #[arg(long, global = true)]
     pub json: bool,
-    /// When to colour output
-    #[arg(long, global = true, value_name = "when", default_value = "auto", value_parser = ["auto", "always", "never"])]
-    pub color: String,
+    /// When to colour output (default: color.ledger, else color.ui, else auto)
+    #[arg(long, global = true, value_name = "when", value_parser = ["auto", "always", "never"])]
+    pub color: Option<String>,
+    /// Do not pipe status, log and show into a pager
+    #[arg(long, global = true)]
+    pub no_pager: bool,
     /// Print only errors and requested data
     #[arg(short, long, global = true)]
     pub quiet: bool,
@@ -90,6 +94,7 @@ pub enum Command {
     /// Install, remove or inspect the git hooks
     Hooks(hooks::HooksArgs),
     /// Hook entry point, called by the installed shims
+    #[command(hide = true)]
     Hook(hook::HookArgs),
     /// Set the current step: commits get a Ledger-Step trailer
     Start(start::StartArgs),
@@ -114,6 +119,9 @@ pub enum Command {
     /// Write man pages into a directory (used by install.sh)
     #[command(hide = true)]
     Manpages(docs::ManpagesArgs),
+    /// Candidates for the word a shell completes (used by the completion scripts)
+    #[command(name = "__complete", hide = true)]
+    Complete(complete::CompleteArgs),
 }
 
 /// `--at REV`, for the commands that read the ledger.
@@ -128,12 +136,12 @@ pub struct AtArg {
 pub struct Ctx {
     pub dir: Option<PathBuf>,
     pub json: bool,
-    pub color: String,
+    pub color: Option<String>,
     warned: Cell<bool>,
 }
 
 impl Ctx {
-    pub fn new(dir: Option<PathBuf>, json: bool, color: String) -> Ctx {
+    pub fn new(dir: Option<PathBuf>, json: bool, color: Option<String>) -> Ctx {
         Ctx {
             dir,
             json,
@@ -150,7 +158,18 @@ impl Ctx {
         if self.json {
             return Paint { on: false };
         }
-        Paint::new(&self.color, repo::config_str(repo, "color.ui"))
+        let color_pager = setting(repo, "color.pager").is_none_or(|v| {
+            !matches!(
+                v.to_ascii_lowercase().as_str(),
+                "false" | "no" | "off" | "0" | "never"
+            )
+        });
+        Paint::new(
+            self.color.as_deref(),
+            setting(repo, "color.ledger"),
+            setting(repo, "color.ui"),
+            color_pager,
+        )
     }
 
     /// The ledger seen from HEAD, warning once per command about lines
@@ -185,35 +204,68 @@ impl Ctx {
     }
 }
 
+/// A config value as git sees it for this command: `git -c` settings
+/// first (`repo::open` added them as the highest level), then the files.
+pub fn setting(repo: &Repository, key: &str) -> Option<String> {
+    repo::config_str(repo, key)
+}
+
 pub fn run(cli: Cli) -> Result<Outcome> {
     output::set_quiet(cli.quiet);
+    crate::terminal::detect();
+    let pages = matches!(
+        cli.command,
+        Command::Status(_) | Command::Log(_) | Command::Show(_)
+    );
     let ctx = Ctx::new(cli.dir, cli.json, cli.color);
-    match cli.command {
-        Command::Init(a) => init::run(&ctx, a),
-        Command::Add(a) => define::add(&ctx, a),
-        Command::Edit(a) => define::edit(&ctx, a),
-        Command::Retire(a) => define::retire(&ctx, a),
-        Command::Mark(a) => mark::run(&ctx, a),
-        Command::Status(a) => status::run(&ctx, a),
-        Command::Show(a) => show::run(&ctx, a),
-        Command::Log(a) => log::run(&ctx, a),
-        Command::Owners(a) => owners::run(&ctx, a),
-        Command::Next(a) => next::run(&ctx, a),
-        Command::Check(a) => check::run(&ctx, a),
-        Command::Scan(a) => scan::run(&ctx, a),
-        Command::Hooks(a) => hooks::run(&ctx, a),
-        Command::Hook(a) => hook::run(&ctx, a),
-        Command::Start(a) => start::start(&ctx, a),
-        Command::Stop => start::stop(&ctx),
-        Command::Verify(a) => verify::run(&ctx, a),
-        Command::Trust(a) => trust::run(&ctx, a),
-        Command::Doctor => doctor::run(&ctx),
+    if pages && !cli.no_pager {
+        start_pager(&ctx);
+    }
+    let result = dispatch(&ctx, cli.command);
+    crate::terminal::finish();
+    result
+}
+
+/// Pages like `git log`: through git's pager, on a terminal only.
+fn start_pager(ctx: &Ctx) {
+    let Ok(repo) = ctx.repo() else { return };
+    let pager_ledger = setting(&repo, "pager.ledger");
+    let core_pager = setting(&repo, "core.pager");
+    if let Some(pager) =
+        crate::terminal::pager_command(pager_ledger.as_deref(), core_pager.as_deref())
+    {
+        crate::terminal::start_pager(&pager);
+    }
+}
+
+fn dispatch(ctx: &Ctx, command: Command) -> Result<Outcome> {
+    match command {
+        Command::Init(a) => init::run(ctx, a),
+        Command::Add(a) => define::add(ctx, a),
+        Command::Edit(a) => define::edit(ctx, a),
+        Command::Retire(a) => define::retire(ctx, a),
+        Command::Mark(a) => mark::run(ctx, a),
+        Command::Status(a) => status::run(ctx, a),
+        Command::Show(a) => show::run(ctx, a),
+        Command::Log(a) => log::run(ctx, a),
+        Command::Owners(a) => owners::run(ctx, a),
+        Command::Next(a) => next::run(ctx, a),
+        Command::Check(a) => check::run(ctx, a),
+        Command::Scan(a) => scan::run(ctx, a),
+        Command::Hooks(a) => hooks::run(ctx, a),
+        Command::Hook(a) => hook::run(ctx, a),
+        Command::Start(a) => start::start(ctx, a),
+        Command::Stop => start::stop(ctx),
+        Command::Verify(a) => verify::run(ctx, a),
+        Command::Trust(a) => trust::run(ctx, a),
+        Command::Doctor => doctor::run(ctx),
         Command::Completions(a) => docs::completions(a),
         Command::Manpages(a) => docs::manpages(a),
-        Command::Sync(a) => sync::run(&ctx, a),
-        Command::Import(a) => import::run(&ctx, a),
-        Command::Export(a) => export::run(&ctx, a),
-        Command::Serve(a) => serve::run(&ctx, a),
+        Command::Complete(a) => complete::run(ctx, a),
+        Command::Sync(a) => sync::run(ctx, a),
+        Command::Import(a) => import::run(ctx, a),
+        Command::Export(a) => export::run(ctx, a),
+        Command::Serve(a) => serve::run(ctx, a),
     }
 }
 

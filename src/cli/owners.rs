@@ -77,7 +77,7 @@ pub fn run(ctx: &Ctx, a: OwnersArgs) -> Result<Outcome> {
 
 /// `path` as written by the user (relative to `base`), relative to the
 /// repository root, with `.` and `..` resolved.
-fn repo_relative(repo: &Repository, base: &Path, path: &Path) -> Result<String> {
+pub(super) fn repo_relative(repo: &Repository, base: &Path, path: &Path) -> Result<String> {
     let Some(workdir) = repo.workdir() else {
         return Ok(path.to_string_lossy().trim_start_matches("./").to_string());
     };

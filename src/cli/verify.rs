@@ -109,6 +109,9 @@ pub fn run(ctx: &Ctx, a: VerifyArgs) -> Result<Outcome> {
         return Err(refusal);
     }
     let dirty = a.in_place && work_tree_is_dirty(&repo)?;
+    if !a.in_place && a.commit.is_none() {
+        warn_untested_edits(&repo, &steps, commit_id)?;
+    }
 
     let by = identity(&repo)?;
     let run = run_id(a.run.clone());
@@ -307,6 +310,42 @@ fn work_tree_is_dirty(repo: &Repository) -> Result<bool> {
     Ok(!changed.is_empty())
 }
 
+/// A clean checkout tests HEAD, not the work tree: say so when a step's
+/// own files have uncommitted changes, which the user may think were tested.
+fn warn_untested_edits(repo: &Repository, steps: &[StepState], commit: Oid) -> Result<()> {
+    if repo.workdir().is_none() {
+        return Ok(());
+    }
+    let changed = work_tree_dirty(repo)?;
+    if changed.is_empty() {
+        return Ok(());
+    }
+    for step in steps {
+        let owns = owns_of(step);
+        let mine: Vec<String> = changed
+            .iter()
+            .filter(|p| {
+                let is_dir = p.ends_with('/');
+                owns.matches(p.trim_end_matches('/'), is_dir)
+            })
+            .cloned()
+            .collect();
+        if !mine.is_empty() {
+            output::warn(&format!(
+                "{}: uncommitted changes to its files are not part of this run, which tests {} as committed: {}",
+                step.id,
+                short(&commit.to_string()),
+                examples(&mine)
+            ));
+            output::hint(&format!(
+                "commit them first, or test the work tree as it is with: git ledger verify --in-place {}",
+                step.id
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Runs a step's checks one after the other, all of them; None when a
 /// signal interrupted one.
 fn run_checks(
@@ -478,6 +517,14 @@ fn record(
 ) -> Result<Recorded> {
     let owns = owns_of(step);
     let owned = owned_files(repo, tree, &owns)?;
+    if !step.def.owns.is_empty() && owned.is_empty() {
+        output::warn(&format!(
+            "{}: its owned globs ({}) match no file at {}: this run covers no owned file, and later changes cannot show as drift",
+            step.id,
+            step.def.owns.join(", "),
+            short(&commit.to_string())
+        ));
+    }
     let fp = (!step.def.owns.is_empty()).then(|| fingerprint(&owned));
     let subject = Subject {
         tree: tree.id().to_string(),
@@ -597,6 +644,9 @@ fn step_text(p: &output::Paint, step: &StepState, r: &Recorded) -> String {
             };
             if let Some(files) = l.event.list_field("files") {
                 s.push_str(&format!(" (changed since verified: {})", files.join(", ")));
+            } else if after == Status::DriftDetected && step.baseline.is_none() {
+                // Nothing drifted: the step was never verified. Its checks fail.
+                s.push_str(": its checks fail; it was never verified, so this is a failure to fix, not drift");
             }
             s
         }

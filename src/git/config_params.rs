@@ -229,6 +229,17 @@ pub fn apply(repo: &Repository) -> Result<()> {
     Ok(())
 }
 
+/// The value `git -c` gave `key` for this command, if it gave one (the
+/// level `apply` added).
+pub fn value(repo: &Repository, key: &str) -> Option<String> {
+    repo.config()
+        .ok()?
+        .open_level(ConfigLevel::App)
+        .ok()?
+        .get_string(key)
+        .ok()
+}
+
 /// Whether any `git -c` setting is in the environment.
 pub fn present() -> bool {
     ["GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT"]

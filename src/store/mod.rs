@@ -339,7 +339,10 @@ pub fn compare_and_swap(
         None => repo.reference(NOTES_REF, new, false, message),
     };
     match updated {
-        Ok(_) => Ok(true),
+        Ok(_) => {
+            crate::log_view::refresh(repo); // the view plain `git log` shows
+            Ok(true)
+        }
         Err(e) if is_race(&e) => Ok(false),
         Err(e) => Err(anyhow::anyhow!(
             "could not update refs/notes/ledger: {}",
