@@ -20,7 +20,7 @@ use git2::Repository;
 use regex::{Captures, Regex};
 use serde_json::Value;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub const MASK: &str = "[REDACTED]";
 
@@ -51,16 +51,52 @@ struct Literal {
     secret_named: bool,
 }
 
+/// A pattern, compiled the first time text holding one of its keywords
+/// needs it: most text holds none, and compiling the whole catalogue would
+/// cost every write several milliseconds.
 struct Pattern {
     name: String,
-    re: Regex,
+    keywords: &'static [&'static str],
+    source: &'static str,
+    re: OnceLock<Option<Regex>>,
+}
+
+impl Pattern {
+    fn lazy(name: &str, keywords: &'static [&'static str], source: &'static str) -> Pattern {
+        Pattern {
+            name: name.to_string(),
+            keywords,
+            source,
+            re: OnceLock::new(),
+        }
+    }
+
+    /// A pattern compiled already (`ledger.redact`), tried on all text.
+    fn compiled(name: String, re: Regex) -> Pattern {
+        Pattern {
+            name,
+            keywords: &[],
+            source: "",
+            re: OnceLock::from(Some(re)),
+        }
+    }
+
+    /// The regex, when `lower` (the text, lower-cased) may hold a match.
+    fn for_text(&self, lower: &str) -> Option<&Regex> {
+        if !self.keywords.is_empty() && !self.keywords.iter().any(|k| lower.contains(k)) {
+            return None;
+        }
+        self.re
+            .get_or_init(|| Regex::new(self.source).ok())
+            .as_ref()
+    }
 }
 
 pub struct Redactor {
     literals: Vec<Literal>,
     patterns: Vec<Pattern>,
-    assignment: Regex,
-    env_assignment: Regex,
+    assignment: Pattern,
+    env_assignment: Pattern,
 }
 
 /// One redactor per repository and process: building it compiles every
@@ -111,10 +147,10 @@ impl Redactor {
                     "fix it (git config --get-all ledger.redact lists them; git config --unset ledger.redact '<value>' removes one); nothing was written",
                 )
             })?;
-            extra.push(Pattern {
-                name: format!("a match of ledger.redact '{p}'"),
+            extra.push(Pattern::compiled(
+                format!("a match of ledger.redact '{p}'"),
                 re,
-            });
+            ));
         }
         let red = Arc::new(Redactor::new(literals, extra));
         if let Ok(mut built) = BUILT.lock() {
@@ -140,20 +176,22 @@ impl Redactor {
         literals.dedup_by(|a, b| a.value == b.value);
         let mut patterns: Vec<Pattern> = shapes::SHAPES
             .iter()
-            .filter_map(|s| {
-                Regex::new(s.pattern).ok().map(|re| Pattern {
-                    name: s.name.to_string(),
-                    re,
-                })
-            })
+            .map(|s| Pattern::lazy(s.name, s.keywords, s.pattern))
             .collect();
         patterns.extend(extra);
         Redactor {
             literals,
             patterns,
-            assignment: Regex::new(shapes::ASSIGNMENT).expect("the assignment pattern compiles"),
-            env_assignment: Regex::new(shapes::ENV_ASSIGNMENT)
-                .expect("the env assignment pattern compiles"),
+            assignment: Pattern::lazy(
+                "a value assigned to a secret-named setting",
+                shapes::ASSIGNMENT_KEYWORDS,
+                shapes::ASSIGNMENT,
+            ),
+            env_assignment: Pattern::lazy(
+                "a value assigned to a secret-named variable",
+                shapes::ENV_ASSIGNMENT_KEYWORDS,
+                shapes::ENV_ASSIGNMENT,
+            ),
         }
     }
 
@@ -181,14 +219,20 @@ impl Redactor {
                 out = out.replace(lit.value.as_str(), MASK);
             }
         }
+        // Masking only removes text, so what the original holds bounds
+        // which patterns can still match.
+        let lower = text.to_ascii_lowercase();
         for p in &self.patterns {
-            if p.re.is_match(&out) {
-                out = p.re.replace_all(&out, mask_secret_group).into_owned();
+            if let Some(re) = p.for_text(&lower)
+                && re.is_match(&out)
+            {
+                out = re.replace_all(&out, mask_secret_group).into_owned();
             }
         }
-        if self.assignment.is_match(&out) {
-            out = self
-                .assignment
+        if let Some(re) = self.assignment.for_text(&lower)
+            && re.is_match(&out)
+        {
+            out = re
                 .replace_all(&out, |c: &Captures<'_>| {
                     let value = c.name("dq").or(c.name("sq")).or(c.name("s"));
                     match value {
@@ -200,9 +244,10 @@ impl Redactor {
                 })
                 .into_owned();
         }
-        if self.env_assignment.is_match(&out) {
-            out = self
-                .env_assignment
+        if let Some(re) = self.env_assignment.for_text(&lower)
+            && re.is_match(&out)
+        {
+            out = re
                 .replace_all(&out, |c: &Captures<'_>| format!("{}{MASK}", &c[1]))
                 .into_owned();
         }
@@ -213,25 +258,35 @@ impl Redactor {
     /// a credential shape, a secret-named assignment, a `ledger.redact`
     /// match, or the value of a secret-named variable.
     pub fn secret_in_command(&self, cmd: &str) -> Option<String> {
+        let lower = cmd.to_ascii_lowercase();
         if let Some(p) = self.patterns.iter().find(|p| {
-            p.re.captures_iter(cmd).any(|c| {
-                c.name("s")
-                    .or(c.get(0))
-                    .is_some_and(|m| !m.as_str().is_empty())
+            p.for_text(&lower).is_some_and(|re| {
+                re.captures_iter(cmd).any(|c| {
+                    c.name("s")
+                        .or(c.get(0))
+                        .is_some_and(|m| !m.as_str().is_empty())
+                })
             })
         }) {
             return Some(p.name.clone());
         }
-        if self.assignment.captures_iter(cmd).any(|c| {
-            c.name("dq")
-                .or(c.name("sq"))
-                .or(c.name("s"))
-                .is_some_and(|v| shapes::assignment_value_is_secret(&c["name"], v.as_str()))
-        }) {
-            return Some("a value assigned to a secret-named setting".into());
+        let assigned = self.assignment.for_text(&lower).is_some_and(|re| {
+            re.captures_iter(cmd).any(|c| {
+                c.name("dq")
+                    .or(c.name("sq"))
+                    .or(c.name("s"))
+                    .is_some_and(|v| shapes::assignment_value_is_secret(&c["name"], v.as_str()))
+            })
+        });
+        if assigned {
+            return Some(self.assignment.name.clone());
         }
-        if self.env_assignment.is_match(cmd) {
-            return Some("a value assigned to a secret-named variable".into());
+        if self
+            .env_assignment
+            .for_text(&lower)
+            .is_some_and(|re| re.is_match(cmd))
+        {
+            return Some(self.env_assignment.name.clone());
         }
         self.literals
             .iter()
