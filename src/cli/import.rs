@@ -72,7 +72,7 @@ pub fn run(ctx: &Ctx, a: ImportArgs) -> Result<Outcome> {
         Err(_) if a.dry_run => "-".to_string(),
         other => other?,
     };
-    let red = Redactor::for_repo(&repo);
+    let red = Redactor::for_repo(&repo)?;
     let mut planned = plan(&parsed, by, &|s| red.apply(s));
     let loaded = ctx.load(&repo)?;
     add_fingerprints(&repo, &head.tree()?, &loaded.state, &parsed, &mut planned)?;

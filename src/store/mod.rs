@@ -7,6 +7,8 @@ pub mod derive;
 pub mod ids;
 pub mod index;
 pub mod notes;
+#[cfg(test)]
+mod reader_props;
 pub mod view;
 
 use crate::git::repo::{NOTES_REF, identity};
@@ -271,9 +273,14 @@ where
     let mut attempt: u32 = 0;
     loop {
         let loaded = load_at(repo, at)?;
-        let drafts = build(&loaded)?;
+        let mut drafts = build(&loaded)?;
         if drafts.is_empty() {
             return Ok(Vec::new());
+        }
+        // Nothing secret is written (SPEC 8), whoever built the event.
+        let red = crate::redact::Redactor::for_repo(repo)?;
+        for d in &mut drafts {
+            red.scrub(&mut d.event)?;
         }
         let written = stamp(&loaded.state, drafts);
         let (fresh, additions) = new_lines(repo, loaded.tip, written)?;
@@ -287,6 +294,12 @@ where
                 return Ok(fresh);
             }
             Ok(false) if started.elapsed() < MAX_WAIT => {
+                // A lock left by a killed process is named, not retried.
+                if let Some(stuck) =
+                    crate::git::ref_lock::give_up(repo, NOTES_REF, started.elapsed())
+                {
+                    return Err(stuck);
+                }
                 attempt += 1;
                 std::thread::sleep(backoff(attempt));
             }
@@ -391,7 +404,8 @@ fn stamp(state: &LedgerState, drafts: Vec<Draft>) -> Vec<Draft> {
     drafts
         .into_iter()
         .map(|mut d| {
-            seq += 1;
+            // Never an overflow, whatever seq a forged line claims.
+            seq = seq.saturating_add(1);
             d.event.seq = seq;
             let head = heads.get(&d.event.step).cloned().unwrap_or_default();
             // A define of a step that exists names it, so that it reads as
