@@ -68,24 +68,35 @@ pub fn run(ctx: &Ctx, a: LogArgs) -> Result<Outcome> {
     {
         find_step(&loaded.state, id)?;
     }
-    let ordered = store::events_in_view(&repo, &loaded)?;
+    // Chosen from the compact records, newest first; only the events
+    // shown are read whole (`-n 20` reads twenty).
+    let records = store::records_in_view(&repo, &loaded)?;
     // "defined" for a step's first define, "edited" afterwards.
-    let mut seen = HashSet::new();
-    let mut rows: Vec<(&crate::ledger::Located, String)> = Vec::new();
-    for l in &ordered {
-        let first = l.event.kind == Kind::Define && seen.insert(l.event.step.clone());
-        rows.push((l, what(&l.event, first)));
+    let mut first_defines: HashSet<String> = HashSet::new();
+    let mut defined: HashSet<&str> = HashSet::new();
+    for r in &records {
+        if r.record.kind() == Kind::Define && defined.insert(&r.record.step) {
+            first_defines.insert(r.record.id.to_string());
+        }
     }
-    rows.reverse();
-    rows.retain(|(l, _)| {
-        let t = time::parse_rfc3339(&l.event.at).unwrap_or(0);
-        a.id.as_ref().is_none_or(|id| &l.event.step == id)
+    let keep = |r: &crate::ledger::record::Record| {
+        let t = time::parse_rfc3339(&r.at).unwrap_or(0);
+        a.id.as_ref().is_none_or(|id| *r.step == **id)
             && since.is_none_or(|s| t >= s)
             && until.is_none_or(|u| t <= u)
-    });
-    if let Some(n) = a.max_count {
-        rows.truncate(n);
-    }
+    };
+    let chosen: Vec<crate::ledger::record::Stored> = records
+        .iter()
+        .rev()
+        .filter(|r| keep(&r.record))
+        .take(a.max_count.unwrap_or(usize::MAX))
+        .cloned()
+        .collect();
+    let shown = store::whole_events(&repo, &loaded, &chosen)?;
+    let rows: Vec<(&crate::ledger::Located, String)> = shown
+        .iter()
+        .map(|l| (l, what(&l.event, first_defines.contains(&l.event.id))))
+        .collect();
     if ctx.json {
         let list: Vec<_> = rows.iter().map(|(l, _)| event_json(l)).collect();
         output::emit(&output::json(&list));

@@ -163,25 +163,37 @@ pub fn events_in_view_where(
     keep: impl Fn(&Record) -> bool,
     newest: Option<usize>,
 ) -> Result<Vec<Located>> {
+    let mut chosen: Vec<Stored> = records_in_view(repo, loaded)?
+        .into_iter()
+        .filter(|l| keep(&l.record))
+        .collect();
+    if let Some(n) = newest {
+        let drop = chosen.len().saturating_sub(n);
+        chosen.drain(..drop);
+    }
+    whole_events(repo, loaded, &chosen)
+}
+
+/// The records that apply in `loaded`'s view, in fold order: what a view
+/// that lists events chooses from before reading any whole.
+pub fn records_in_view(repo: &Repository, loaded: &Loaded) -> Result<Vec<Stored>> {
     let Some(tip) = loaded.tip else {
         return Ok(Vec::new());
     };
     let (events, _, _) = records_at(repo, tip)?;
     let ordered = order_events_in(events, &loaded.sight);
     let scope = Scope::new(&ordered, &loaded.sight);
-    let mut chosen: Vec<Stored> = ordered
+    Ok(ordered
         .into_iter()
-        .filter(|l| keep(&l.record) && scope.applies(l) != Applies::No)
-        .collect();
-    if let Some(n) = newest {
-        let drop = chosen.len().saturating_sub(n);
-        chosen.drain(..drop);
-    }
-    whole_events(repo, tip, &chosen)
+        .filter(|l| scope.applies(l) != Applies::No)
+        .collect())
 }
 
 /// The whole events of `chosen`, read from their notes, in the same order.
-fn whole_events(repo: &Repository, tip: Oid, chosen: &[Stored]) -> Result<Vec<Located>> {
+pub fn whole_events(repo: &Repository, loaded: &Loaded, chosen: &[Stored]) -> Result<Vec<Located>> {
+    let Some(tip) = loaded.tip else {
+        return Ok(Vec::new());
+    };
     let mut by_commit: HashMap<&str, HashMap<String, Event>> = HashMap::new();
     let tree = repo.find_commit(tip)?.tree()?;
     for s in chosen {
