@@ -223,7 +223,12 @@ fn checklists_report_duplicates_and_items_without_id() {
     let status = repo.ledger_json(&["status"]);
     assert_eq!(
         ids(&status),
-        ["T001", "T002", "T002a", "M2.1", "M2.1.1", "T003"]
+        ["Phase-1", "T001", "T002", "T002a", "M2.1", "M2.1.1", "T003"],
+        "the phase heading with a status of its own is a step too; the legend's example is not"
+    );
+    assert_eq!(
+        step(&status, "Phase-1")["status"],
+        "completed_pending_verification"
     );
     assert_eq!(
         step(&status, "T002")["title"],
@@ -257,8 +262,8 @@ fn checklists_report_duplicates_and_items_without_id() {
         .map(|e| e["line"].as_u64().unwrap())
         .collect();
     assert!(
-        unplaced.contains(&9),
-        "the phase's own status line: {unplaced:?}"
+        !unplaced.contains(&9),
+        "the phase's status line is Phase-1's status: {unplaced:?}"
     );
     let todo = repo.ledger_json(&["show", "T002"])["definition"]["todo"].clone();
     assert_eq!(todo, serde_json::json!(["Write the docs"]));
@@ -283,8 +288,15 @@ fn tables_and_dated_logs() {
         step(&status, "M1")["status"],
         "completed_pending_verification"
     );
-    assert_eq!(step(&status, "M2")["status"], "in_progress");
-    assert_eq!(step(&status, "M3")["status"], "not_started");
+    // The dated log's `[x] M2 & M3` is later than the table's undated cells.
+    assert_eq!(
+        step(&status, "M2")["status"],
+        "completed_pending_verification"
+    );
+    assert_eq!(
+        step(&status, "M3")["status"],
+        "completed_pending_verification"
+    );
     assert_eq!(
         step(&status, "L0")["owns"],
         serde_json::json!(["docs/plans/*"])
@@ -303,7 +315,17 @@ fn tables_and_dated_logs() {
         "{}",
         report["warnings"]
     );
-    assert_eq!(report["without_id"].as_array().unwrap().len(), 1);
+    assert_eq!(report["without_id"].as_array().unwrap().len(), 0);
+    assert!(
+        report["unplaced"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["text"].as_str().unwrap().starts_with("| 29522248")
+                && e["reason"].as_str().unwrap().contains("no |---| row")),
+        "a pipe line without a header row is reported: {}",
+        report["unplaced"]
+    );
     assert_eq!(report["shapes"]["tables"]["steps"], 7);
     assert_eq!(report["shapes"]["dated_logs"]["notes"], 1);
     assert_eq!(report["shapes"]["dated_logs"]["dated_statuses"], 2);
@@ -327,11 +349,11 @@ fn tables_and_dated_logs() {
     assert_eq!(
         m3.len(),
         2,
-        "the dated status, then the table's current one"
+        "the table's undated status, then the dated one (log: newest first)"
     );
-    assert_eq!(m3[0]["status"], "not_started");
-    assert_eq!(m3[1]["status"], "completed_pending_verification");
-    assert_eq!(m3[1]["at"], "2026-01-05T00:00:00Z");
+    assert_eq!(m3[0]["status"], "completed_pending_verification");
+    assert_eq!(m3[0]["at"], "2026-01-05T00:00:00Z");
+    assert_eq!(m3[1]["status"], "not_started");
 }
 
 #[test]
@@ -405,6 +427,7 @@ fn dry_run_works_outside_a_repository() {
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["shapes"]["checklists"]["steps"], 6);
+    assert_eq!(report["shapes"]["sections"]["steps"], 1, "Phase-1");
     assert_eq!(report["events"]["commit"], Value::Null);
 }
 
@@ -506,21 +529,34 @@ fn a_file_with_nothing_to_import_says_so() {
 }
 
 #[test]
-fn imported_checks_are_trusted_in_this_clone_but_not_by_a_dry_run() {
+fn imported_checks_are_not_trusted_until_trust_or_trust_checks() {
     let repo = repo_with("sections.md");
-    repo.ledger_ok(&["import", "LEDGER.md", "--dry-run"]);
-    assert!(
-        !repo.path().join(".git/git-ledger/trusted-checks").exists(),
-        "a dry run vouches for nothing"
-    );
-    repo.ledger_ok(&["import", "LEDGER.md"]);
+    let report = repo.ledger_json(&["import", "LEDGER.md"]);
+    assert_eq!(report["checks_trusted"], false);
+    assert_eq!(report["checks_need_trust"], "git ledger trust S01");
     let card = repo.ledger_json(&["show", "S01"]);
-    assert_eq!(card["untrusted_checks"], serde_json::json!([]), "{card}");
-    let run = repo.ledger(&["verify", "S01"]);
     assert_eq!(
-        run.code, 0,
-        "the imported check ran: {}{}",
-        run.stdout, run.stderr
+        card["untrusted_checks"],
+        serde_json::json!(["test -f src/storage.rs"])
     );
+    let refused = repo.ledger(&["verify", "S01"]);
+    assert_eq!(refused.code, 2, "{}{}", refused.stdout, refused.stderr);
+    assert!(refused.stderr.contains("untrusted"), "{}", refused.stderr);
+    let text = repo.ledger_ok(&["import", "LEDGER.md"]).stdout;
+    assert!(
+        text.contains("not trusted: verify will not run them")
+            && text.contains("git ledger trust S01"),
+        "{text}"
+    );
+
+    // `--trust-checks` vouches for them, as typing them with --check would;
+    // a dry run vouches for nothing.
+    let other = repo_with("sections.md");
+    other.ledger_ok(&["import", "LEDGER.md", "--dry-run", "--trust-checks"]);
+    assert!(!other.path().join(".git/git-ledger/trusted-checks").exists());
+    let trusted = other.ledger_json(&["import", "LEDGER.md", "--trust-checks"]);
+    assert_eq!(trusted["checks_trusted"], true);
+    let run = other.ledger(&["verify", "S01"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("PASS"), "{}", run.stdout);
 }

@@ -2,12 +2,13 @@
 //! statuses found, notes, duplicates, items without id, conflicts, and
 //! every line that could not be placed.
 
-use super::parse::{Entry, Parsed, Shape};
+use super::model::{Entry, Parsed, Shape};
 use crate::ledger::Status;
 use crate::output::width;
 use serde_json::{Value, json};
 
 /// What happened to the planned events.
+#[derive(Default)]
 pub struct Outcome {
     pub dry_run: bool,
     pub planned: usize,
@@ -15,6 +16,33 @@ pub struct Outcome {
     pub written: usize,
     /// The commit the events are bound to, when there is a repository.
     pub commit: Option<String>,
+    /// Steps of the file whose id the ledger already has.
+    pub existing: Vec<Existing>,
+    /// (step, command) of every check imported.
+    pub checks: Vec<(String, String)>,
+    /// The checks were trusted in this clone (`--trust-checks`).
+    pub checks_trusted: bool,
+    /// Check commands not stored because they hold a secret.
+    pub secrets: Vec<Secret>,
+}
+
+/// A step id the ledger already has (defined or retired).
+pub struct Existing {
+    pub id: String,
+    pub line: usize,
+    /// Its title in the ledger.
+    pub title: String,
+    pub retired: bool,
+    /// `--update` let the file update it.
+    pub updated: bool,
+}
+
+/// A check command left out because it holds a secret.
+pub struct Secret {
+    pub step: String,
+    pub line: usize,
+    /// "a GitHub token", "the value of $API_TOKEN", …
+    pub kind: String,
 }
 
 fn status_counts(parsed: &Parsed, shape: Shape) -> Vec<(String, usize)> {
@@ -57,8 +85,9 @@ fn entries(list: &[Entry]) -> Value {
         .collect()
 }
 
-pub fn to_json(file: &str, parsed: &Parsed, out: &Outcome, checks: &[(String, String)]) -> Value {
+pub fn to_json(file: &str, parsed: &Parsed, out: &Outcome) -> Value {
     let r = &parsed.report;
+    let checks = &out.checks;
     let mut shapes = serde_json::Map::new();
     for shape in Shape::ALL {
         let counts: serde_json::Map<String, Value> = status_counts(parsed, shape)
@@ -84,6 +113,7 @@ pub fn to_json(file: &str, parsed: &Parsed, out: &Outcome, checks: &[(String, St
                 "phase": s.phase,
                 "status": s.final_status().map(Status::as_str),
                 "status_text": s.status.as_ref().map(|c| c.said.clone()),
+                "auto_id": s.auto_id,
                 "owns": s.owns, "checks": s.checks, "refs": s.refs,
                 "history": s.history.len(),
             })
@@ -109,6 +139,10 @@ pub fn to_json(file: &str, parsed: &Parsed, out: &Outcome, checks: &[(String, St
             "commit": out.commit,
         },
         "checks_imported": checks.iter().map(|(s, c)| json!({"step": s, "cmd": c})).collect::<Vec<_>>(),
+        "checks_trusted": out.checks_trusted,
+        "checks_need_trust": if out.checks_trusted || checks.is_empty() { Value::Null } else { trust_command(checks).into() },
+        "secret_checks": out.secrets.iter().map(|x| json!({"step": x.step, "line": x.line, "kind": x.kind})).collect::<Vec<_>>(),
+        "existing": out.existing.iter().map(|e| json!({"id": e.id, "line": e.line, "ledger_title": e.title, "retired": e.retired, "updated": e.updated})).collect::<Vec<_>>(),
     })
 }
 
@@ -150,8 +184,9 @@ fn runs(list: &[Entry]) -> Vec<(usize, usize, usize, &str, &str)> {
     out
 }
 
-pub fn to_text(file: &str, parsed: &Parsed, out: &Outcome, checks: &[(String, String)]) -> String {
+pub fn to_text(file: &str, parsed: &Parsed, out: &Outcome) -> String {
     let r = &parsed.report;
+    let checks = &out.checks;
     let mut s = format!(
         "import {file}: {} step(s), {} note(s){}\n",
         parsed.steps.len(),
@@ -261,11 +296,66 @@ pub fn to_text(file: &str, parsed: &Parsed, out: &Outcome, checks: &[(String, St
             out.written, out.already_present
         ));
     }
-    if !checks.is_empty() {
+    if !out.existing.is_empty() {
+        let kept: Vec<&Existing> = out.existing.iter().filter(|e| !e.updated).collect();
+        if !kept.is_empty() {
+            s.push_str(&format!(
+                "already in the ledger, not imported ({}; --update lets the file update them):\n",
+                kept.len()
+            ));
+        }
+        for e in &kept {
+            let what = if e.retired { "retired" } else { "defined" };
+            s.push_str(&format!(
+                "  line {}  {}  — {what} in the ledger as \"{}\"\n",
+                e.line,
+                e.id,
+                clip(&e.title, 50)
+            ));
+        }
+        let updated = out.existing.iter().filter(|e| e.updated).count();
+        if updated > 0 {
+            s.push_str(&format!(
+                "updated from the file (--update): {updated} step(s) already in the ledger\n"
+            ));
+        }
+    }
+    if !out.secrets.is_empty() {
         s.push_str(&format!(
-            "checks: {} command(s) imported as checks (git ledger show ID lists them)\n",
-            checks.len()
+            "check commands holding a secret, not imported ({}):\n",
+            out.secrets.len()
         ));
+        for x in &out.secrets {
+            s.push_str(&format!(
+                "  line {}  {}  — the command holds {}; pass it through an environment variable instead (e.g. \"$API_TOKEN\") and add the check with git ledger edit {} --check '…'\n",
+                x.line, x.step, x.kind, x.step
+            ));
+        }
+    }
+    if !checks.is_empty() {
+        if out.checks_trusted {
+            s.push_str(&format!(
+                "checks: {} command(s) imported and trusted in this clone (--trust-checks)\n",
+                checks.len()
+            ));
+        } else {
+            s.push_str(&format!(
+                "checks: {} command(s) imported; not trusted: verify will not run them until you have read them and run\n  {}\n",
+                checks.len(),
+                trust_command(checks)
+            ));
+        }
     }
     s
+}
+
+/// `git ledger trust S01 S02`: the command that allows the imported checks.
+fn trust_command(checks: &[(String, String)]) -> String {
+    let mut ids: Vec<&str> = Vec::new();
+    for (step, _) in checks {
+        if !ids.contains(&step.as_str()) {
+            ids.push(step);
+        }
+    }
+    format!("git ledger trust {}", ids.join(" "))
 }
