@@ -365,9 +365,10 @@ pub fn result_of(rest: &str) -> Option<bool> {
 
 /// Paths a files entry names: its leading code spans (`` `a`, `b` ``,
 /// after an optional `**Label:**`), or its first word when that is one
-/// path (read from the source, so `__init__.py` keeps its underscores).
-/// The flag says prose followed the paths. Italic spans are placeholders.
-pub fn paths_in(line: &Line, source: &str) -> (Vec<String>, bool) {
+/// path (read from `raw`, the entry as written, so `__init__.py` keeps its
+/// underscores). The flag says prose followed the paths. Italic spans are
+/// placeholders.
+pub fn paths_in(line: &Line, raw: &str) -> (Vec<String>, bool) {
     let spans: Vec<&Span> = line
         .spans
         .iter()
@@ -378,7 +379,7 @@ pub fn paths_in(line: &Line, source: &str) -> (Vec<String>, bool) {
         return (Vec::new(), false);
     }
     if !spans.iter().any(|s| s.code) {
-        let raw = source.get(line.src.clone()).unwrap_or("").trim();
+        let raw = raw.trim();
         let raw = raw.trim_start_matches(|c: char| c == '*' || c == '_' && raw.starts_with("__ "));
         let token = raw
             .split(" (")
@@ -545,8 +546,8 @@ mod tests {
     #[test]
     fn paths_placeholders_and_literal_globs() {
         let p = |t: &str| {
-            let (l, src) = first_line(t);
-            paths_in(&l, &src)
+            let (l, _) = first_line(t);
+            paths_in(&l, t.trim_start_matches("- "))
         };
         assert_eq!(
             p("- `backend/pyproject.toml` (Added `alembic`)"),

@@ -569,6 +569,16 @@ impl Reader<'_> {
             return None;
         }
         if let Some(&first) = self.index.get(id) {
+            // Named first by a dated log, defined here: the definition
+            // counts, and the step takes its place in the document.
+            if self.out.steps[first].shape == Shape::DatedLogs && shape != Shape::DatedLogs {
+                let history = std::mem::take(&mut self.out.steps[first].history);
+                let mut step = ParsedStep::new(id, line, shape, title);
+                step.refs = self.group_refs();
+                step.history = history;
+                self.out.steps[first] = step;
+                return Some(first);
+            }
             let first_line = self.out.steps[first].line;
             self.out.report.duplicates.push(Duplicate {
                 id: id.to_string(),
@@ -2117,6 +2127,8 @@ impl Reader<'_> {
                 }
             }
         }
+        // Definition order is document order, whatever named a step first.
+        self.out.steps.sort_by_key(|s| s.line);
         self.out.report.warnings.sort_by_key(|e| e.line);
         self.out.report.unplaced.sort_by_key(|e| e.line);
         self.out.report.without_id.sort_by_key(|e| e.line);

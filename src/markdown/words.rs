@@ -285,7 +285,8 @@ pub fn heading_status(title: &str, legend: &Legend) -> Option<(StatusText, Strin
         let head = words[..words.len() - n].join(" ");
         let bracketed = (tail.starts_with('(') && tail.ends_with(')'))
             || (tail.starts_with('[') && tail.ends_with(']'));
-        let dashed = head.ends_with(['-', '–', '—', ':', '|']);
+        // `Setup — Done`; not `Phase 2: Done`, where Done is the title.
+        let dashed = head.ends_with(['-', '–', '—', '|']);
         let caps = tail.chars().any(char::is_alphabetic)
             && !tail.chars().any(char::is_lowercase)
             && tail.chars().filter(|c| c.is_alphabetic()).count() >= 4;
