@@ -111,7 +111,13 @@ struct Builder<'s> {
     links: Vec<String>,
     /// For each open emphasis: the delimiter when it is kept as text.
     literal: Vec<Option<&'static str>>,
+    /// Containers opened below `MAX_NESTING`, read as part of their parent.
+    flattened: usize,
 }
+
+/// Quotes and lists nested deeper than this are read as part of the
+/// container at this depth: the tree (and every walk of it) stays shallow.
+const MAX_NESTING: usize = 100;
 
 /// The block tree of `src`.
 pub fn parse(src: &Source) -> Vec<Block> {
@@ -138,6 +144,7 @@ fn build(src: &Source, offset: usize) -> Vec<Block> {
         strike: 0,
         links: Vec::new(),
         literal: Vec::new(),
+        flattened: 0,
     };
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     for (event, range) in Parser::new_ext(b.src.text.as_str(), opts).into_offset_iter() {
@@ -271,6 +278,10 @@ impl Builder<'_> {
             }
             Tag::BlockQuote(_) | Tag::List(_) | Tag::Item => {
                 self.close_implicit();
+                if self.flattened > 0 || self.stack.len() > MAX_NESTING {
+                    self.flattened += 1;
+                    return;
+                }
                 let kind = match tag {
                     Tag::List(_) => Kind::List,
                     Tag::Item => Kind::Item { mark: None },
@@ -339,6 +350,10 @@ impl Builder<'_> {
             | TagEnd::Item => {
                 if matches!(end, TagEnd::Item | TagEnd::List(_) | TagEnd::BlockQuote(_)) {
                     self.close_implicit();
+                    if self.flattened > 0 {
+                        self.flattened -= 1;
+                        return;
+                    }
                 }
                 self.close(r.end);
             }

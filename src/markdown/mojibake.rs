@@ -105,13 +105,22 @@ fn decode_run(run: &[char], page: fn(char) -> Option<u8>) -> (String, usize) {
             }
         }
         match std::str::from_utf8(&bytes) {
-            Ok(s) => {
+            Ok(s) if s.chars().all(likely) => {
                 out.push_str(s);
                 used += len;
             }
-            Err(_) => return (out, used),
+            _ => return (out, used),
         }
     }
+}
+
+/// What mojibake in a ledger turns out to be: accented Latin letters,
+/// punctuation and symbols (dashes, quotes, arrows, ✅) and emoji. Code-page
+/// characters that happen to spell Cyrillic, Greek or CJK (`–é` is `Ў`
+/// through Mac Roman, `é––` is `閖` through Windows-1252) are more likely
+/// real text, and are left alone.
+fn likely(c: char) -> bool {
+    matches!(c as u32, 0xA0..=0x17F | 0x2010..=0x205F | 0x2190..=0x2BFF | 0xFE0F | 0x1F000..=0x1FAFF)
 }
 
 #[cfg(test)]

@@ -602,9 +602,13 @@ impl Reader<'_> {
         head: &IdHead,
         shape: Shape,
         phase: Option<String>,
+        status_in_title: bool,
     ) -> Option<usize> {
-        let title =
-            heading_status(&head.title, &self.legend).map_or(head.title.clone(), |(_, t)| t);
+        // `## Phase 3.1: Setup ✅ COMPLETE`: the status is not the title.
+        let title = match heading_status(&head.title, &self.legend) {
+            Some((_, t)) if status_in_title => t,
+            _ => head.title.clone(),
+        };
         let mut first = None;
         for id in &head.ids {
             if let Some(idx) = self.new_step(line, id, shape, &title) {
@@ -781,7 +785,7 @@ impl Reader<'_> {
                             .or_else(|| Some(self.out.steps[*p].title.clone())),
                         _ => self.phase(),
                     };
-                    let made = self.steps_of(line, head, Shape::Sections, phase);
+                    let made = self.steps_of(line, head, Shape::Sections, phase, hstatus.is_some());
                     if let (Some(idx), Some((st, _))) = (made, &hstatus) {
                         let claim = self.claim(st, line, ClaimFrom::Field);
                         self.set_status(idx, claim);
@@ -1050,7 +1054,7 @@ impl Reader<'_> {
                         _ => self.phase(),
                     };
                     let claim = self.mark_claim(m, line);
-                    match self.steps_of(line, &h, Shape::Checklists, phase) {
+                    match self.steps_of(line, &h, Shape::Checklists, phase, false) {
                         Some(idx) => {
                             for id in &h.ids {
                                 if let Some(&k) = self.index.get(id) {
