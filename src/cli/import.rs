@@ -11,7 +11,7 @@ use crate::ledger::{Kind, LedgerState, Status, step_id, time};
 use crate::markdown::auto_ids::{self, Known};
 use crate::markdown::events::{self, Planned};
 use crate::markdown::model::{Options, Parsed};
-use crate::markdown::read::parse;
+use crate::markdown::read::parse_owned;
 use crate::markdown::report::{self, Existing, Secret};
 use crate::output;
 use crate::redact::Redactor;
@@ -79,9 +79,8 @@ pub fn run(ctx: &Ctx, a: ImportArgs) -> Result<Outcome> {
         if std::env::var_os("GIT_LEDGER_TEST_IMPORT_PANIC").is_some() {
             panic!("injected by GIT_LEDGER_TEST_IMPORT_PANIC");
         }
-        parse(&text, &opts)
+        parse_owned(text, &opts)
     })?;
-    drop(text);
 
     // A dry run is a preview: it works outside a repository, or in one
     // without a commit yet.
@@ -191,7 +190,17 @@ fn guarded<T>(file: &str, f: impl FnOnce() -> T) -> Result<T> {
 
 fn emit(ctx: &Ctx, file: &str, parsed: &Parsed, out: &report::Outcome) {
     if ctx.json {
-        output::emit(&output::json(&report::to_json(file, parsed, out)));
+        // Streamed: the report of a big file lists every line it could not
+        // place, and holding it whole would double the memory import needs.
+        use std::io::Write;
+        let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+        let res = serde_json::to_writer_pretty(&mut w, &report::to_json(file, parsed, out))
+            .map_err(std::io::Error::from)
+            .and_then(|_| w.write_all(b"\n"))
+            .and_then(|_| w.flush());
+        if res.is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) {
+            std::process::exit(0);
+        }
     } else {
         output::emit(&report::to_text(file, parsed, out));
     }

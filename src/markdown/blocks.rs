@@ -27,8 +27,6 @@ pub struct Line {
     pub spans: Vec<Span>,
     /// 1-based line number.
     pub no: usize,
-    /// Byte range of the line's content in the source.
-    pub src: Range<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -119,9 +117,76 @@ struct Builder<'s> {
 /// container at this depth: the tree (and every walk of it) stays shallow.
 const MAX_NESTING: usize = 100;
 
-/// The block tree of `src`.
+/// The block tree of `src`. A big file is parsed in pieces cut before a
+/// heading that starts a line after a blank one, outside code and HTML:
+/// CommonMark reads such a heading the same whatever came before it, and
+/// the parser's own tree then never holds more than one piece.
 pub fn parse(src: &Source) -> Vec<Block> {
-    build(src, 0)
+    let cuts = pieces(&src.text, PIECE);
+    if cuts.len() <= 1 {
+        return build(src, 0);
+    }
+    let mut out = Vec::new();
+    for (start, end) in cuts {
+        let piece = Source::new(&src.text[start..end]);
+        out.extend(build(&piece, src.line_of(start) - 1));
+    }
+    out
+}
+
+/// Bytes after which a file is cut at the next safe heading.
+const PIECE: usize = 64 * 1024;
+
+/// Byte ranges of the pieces of `text`, each at least `min` long (but the last).
+fn pieces(text: &str, min: usize) -> Vec<(usize, usize)> {
+    if text.len() <= min {
+        return vec![(0, text.len())];
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut fence: Option<(char, usize)> = None;
+    let mut in_comment = false;
+    let mut prev_blank = true;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_end_matches(['\n', '\r']);
+        let lead = t.trim_start();
+        let indent = t.len() - lead.len();
+        let here = offset;
+        offset += line.len();
+        if let Some((c, n)) = fence {
+            let run = lead.chars().take_while(|&x| x == c).count();
+            if indent < 4 && run >= n && lead[run * c.len_utf8()..].trim().is_empty() {
+                fence = None;
+            }
+            prev_blank = false;
+            continue;
+        }
+        if in_comment {
+            in_comment = !t.contains("-->");
+            prev_blank = false;
+            continue;
+        }
+        if indent < 4 {
+            for c in ['`', '~'] {
+                let run = lead.chars().take_while(|&x| x == c).count();
+                if run >= 3 {
+                    fence = Some((c, run));
+                }
+            }
+        }
+        if lead.starts_with("<!--") && !lead.contains("-->") {
+            in_comment = true;
+        }
+        let heading = t.starts_with('#') && t.trim_start_matches('#').starts_with([' ', '\t']);
+        if heading && prev_blank && here - start >= min && fence.is_none() {
+            out.push((start, here));
+            start = here;
+        }
+        prev_blank = t.trim().is_empty();
+    }
+    out.push((start, text.len()));
+    out
 }
 
 /// Blocks of `text` (a part of the file, e.g. an indented code block read
@@ -386,6 +451,8 @@ impl Builder<'_> {
                 start,
                 mut children,
             } => {
+                // The tree lives as long as the reading: no slack.
+                children.shrink_to_fit();
                 let kind = match kind {
                     Kind::Item { .. } => Kind::Item {
                         mark: take_checkbox(&mut children),
@@ -408,7 +475,17 @@ impl Builder<'_> {
                 cell,
                 ..
             } => {
-                let lines: Vec<Line> = lines.into_iter().filter(|l| !l.spans.is_empty()).collect();
+                let lines: Vec<Line> = lines
+                    .into_iter()
+                    .filter(|l| !l.spans.is_empty())
+                    .map(|mut l| {
+                        l.spans.shrink_to_fit();
+                        for s in &mut l.spans {
+                            s.text.shrink_to_fit();
+                        }
+                        l
+                    })
+                    .collect();
                 if cell {
                     return;
                 }
@@ -492,9 +569,7 @@ impl Builder<'_> {
         };
         if line.spans.is_empty() {
             line.no = no;
-            line.src = r.clone();
         }
-        line.src = line.src.start.min(r.start)..line.src.end.max(r.end);
         match line.spans.last_mut() {
             Some(last) if !code && !last.code && same_style(last, &span) => {
                 last.text.push_str(text)
@@ -518,7 +593,6 @@ fn join_lines(lines: Vec<Line>) -> Line {
         if out.spans.is_empty() {
             out = l;
         } else {
-            out.src = out.src.start.min(l.src.start)..out.src.end.max(l.src.end);
             out.spans.push(Span {
                 text: " ".into(),
                 code: false,
@@ -634,6 +708,26 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1].line, 4);
         assert_eq!(rows[1].cells.len(), 2);
+    }
+
+    #[test]
+    fn a_big_file_parses_in_pieces_as_it_would_whole() {
+        let mut doc = String::new();
+        for i in 0..40 {
+            doc.push_str(&format!(
+                "## Step S{i:02} – T\n\n- **Status:** done\n\n```\n## not a heading {i}\n```\n\n<!--\n## hidden\n-->\n\n- [x] item\n  # not at column 0\n\n"
+            ));
+        }
+        let src = Source::new(&doc);
+        let whole = build(&src, 0);
+        let cuts = pieces(&src.text, 100);
+        assert!(cuts.len() > 10, "{}", cuts.len());
+        let mut pieced = Vec::new();
+        for (start, end) in cuts {
+            let piece = Source::new(&src.text[start..end]);
+            pieced.extend(build(&piece, src.line_of(start) - 1));
+        }
+        assert_eq!(pieced, whole);
     }
 
     #[test]

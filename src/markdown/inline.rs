@@ -35,7 +35,6 @@ fn tail(line: &Line, n: usize) -> Line {
     Line {
         spans: line.spans.get(n..).unwrap_or(&[]).to_vec(),
         no: line.no,
-        src: line.src.clone(),
     }
 }
 

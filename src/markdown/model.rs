@@ -2,6 +2,7 @@
 
 use crate::ledger::Status;
 use serde::Serialize;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -205,7 +206,14 @@ pub struct ParsedNote {
 pub struct Entry {
     pub line: usize,
     pub text: String,
-    pub reason: String,
+    /// Shared by the lines of one block: a big unplaced section holds its
+    /// reason once.
+    #[serde(serialize_with = "shared_str")]
+    pub reason: Arc<str>,
+}
+
+fn shared_str<S: serde::Serializer>(s: &Arc<str>, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(s)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -18,6 +18,7 @@ use super::words::{self, Legend, heading_status, status_text};
 use crate::ledger::{Status, step_id};
 use regex::Regex;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::LazyLock;
 
 /// Lists nested deeper than this are reported, not read: no input can make
@@ -36,8 +37,17 @@ static LIST_MARKER: LazyLock<Regex> = LazyLock::new(|| {
 static OUTLINE_NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?P<n>\d+(?:\.\d+)*)\.?(?:\s|$)").expect("outline regex"));
 
+#[cfg(test)]
 pub fn parse(text: &str, opts: &Options) -> Parsed {
-    let src = Source::new(text);
+    read(Source::new(text), opts)
+}
+
+/// `parse` of a text the caller no longer needs: it is not copied.
+pub fn parse_owned(text: String, opts: &Options) -> Parsed {
+    read(Source::from_string(text), opts)
+}
+
+fn read(src: Source, opts: &Options) -> Parsed {
     let tree = blocks::parse(&src);
     let legend = read_legend(&tree);
     let fam = read_families(&tree);
@@ -61,7 +71,8 @@ pub fn parse(text: &str, opts: &Options) -> Parsed {
             reason: format!(
                 "{} line(s) held mojibake (UTF-8 read as another encoding, e.g. ‚úÖ for ✅); read as repaired",
                 src.repaired.len()
-            ),
+            )
+            .into(),
         });
     }
     let root = sections(&tree, &fam);
@@ -499,7 +510,7 @@ struct Reader<'s> {
 impl Reader<'_> {
     // ---------------------------------------------------------- reporting
 
-    fn entry(&self, line: usize, reason: impl Into<String>) -> Entry {
+    fn entry(&self, line: usize, reason: impl Into<Arc<str>>) -> Entry {
         Entry {
             line,
             text: clip_text(self.src.line(line)),
@@ -507,20 +518,21 @@ impl Reader<'_> {
         }
     }
 
-    fn unplaced(&mut self, line: usize, reason: impl Into<String>) {
+    fn unplaced(&mut self, line: usize, reason: impl Into<Arc<str>>) {
         let e = self.entry(line, reason);
         self.out.report.unplaced.push(e);
     }
 
     fn unplaced_block(&mut self, b: &Block, reason: &str) {
+        let reason: Arc<str> = reason.into();
         for no in b.line..=b.last.max(b.line) {
             if !self.src.line(no).trim().is_empty() {
-                self.unplaced(no, reason);
+                self.unplaced(no, reason.clone());
             }
         }
     }
 
-    fn warn(&mut self, line: usize, reason: impl Into<String>) {
+    fn warn(&mut self, line: usize, reason: impl Into<Arc<str>>) {
         let e = self.entry(line, reason);
         self.out.report.warnings.push(e);
     }
@@ -2126,7 +2138,7 @@ impl Reader<'_> {
                     self.out.report.warnings.push(Entry {
                         line,
                         text: String::new(),
-                        reason,
+                        reason: reason.into(),
                     });
                 }
             }

@@ -5,6 +5,7 @@
 use super::model::{Entry, Parsed, Shape};
 use crate::ledger::Status;
 use crate::output::width;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// What happened to the planned events.
@@ -79,13 +80,54 @@ fn dated_statuses(parsed: &Parsed) -> usize {
         .count()
 }
 
-fn entries(list: &[Entry]) -> Value {
-    list.iter()
-        .map(|e| json!({"line": e.line, "text": e.text, "reason": e.reason}))
-        .collect()
+/// One step of the JSON report.
+#[derive(Serialize)]
+struct StepJson<'a> {
+    id: &'a str,
+    title: &'a str,
+    line: usize,
+    shape: &'static str,
+    phase: &'a Option<String>,
+    status: Option<&'static str>,
+    status_text: Option<&'a str>,
+    auto_id: bool,
+    owns: &'a [String],
+    checks: &'a [String],
+    refs: &'a [String],
+    history: usize,
 }
 
-pub fn to_json(file: &str, parsed: &Parsed, out: &Outcome) -> Value {
+#[derive(Serialize)]
+struct Span2 {
+    from: usize,
+    to: usize,
+}
+
+/// The JSON report, borrowing what it shows: a big file's report is
+/// written out without first being copied into a tree of values.
+#[derive(Serialize)]
+pub struct JsonReport<'a> {
+    file: &'a str,
+    dry_run: bool,
+    lines: usize,
+    shapes: Value,
+    steps: Vec<StepJson<'a>>,
+    notes: usize,
+    duplicates: &'a [super::model::Duplicate],
+    without_id: &'a [Entry],
+    conflicts: Vec<Span2>,
+    comments: Vec<Span2>,
+    warnings: &'a [Entry],
+    unplaced: &'a [Entry],
+    events: Value,
+    checks_imported: Vec<Value>,
+    checks_trusted: bool,
+    checks_need_trust: Option<String>,
+    secret_checks: Vec<Value>,
+    existing: Vec<Value>,
+}
+
+pub fn to_json<'a>(file: &'a str, parsed: &'a Parsed, out: &'a Outcome) -> JsonReport<'a> {
     let r = &parsed.report;
     let checks = &out.checks;
     let mut shapes = serde_json::Map::new();
@@ -104,46 +146,58 @@ pub fn to_json(file: &str, parsed: &Parsed, out: &Outcome) -> Value {
         }
         shapes.insert(shape.key().into(), v);
     }
-    let steps: Vec<Value> = parsed
+    let steps = parsed
         .steps
         .iter()
-        .map(|s| {
-            json!({
-                "id": s.id, "title": s.title, "line": s.line, "shape": s.shape.key(),
-                "phase": s.phase,
-                "status": s.final_status().map(Status::as_str),
-                "status_text": s.status.as_ref().map(|c| c.said.clone()),
-                "auto_id": s.auto_id,
-                "owns": s.owns, "checks": s.checks, "refs": s.refs,
-                "history": s.history.len(),
-            })
+        .map(|s| StepJson {
+            id: &s.id,
+            title: &s.title,
+            line: s.line,
+            shape: s.shape.key(),
+            phase: &s.phase,
+            status: s.final_status().map(Status::as_str),
+            status_text: s.status.as_ref().map(|c| c.said.as_str()),
+            auto_id: s.auto_id,
+            owns: &s.owns,
+            checks: &s.checks,
+            refs: &s.refs,
+            history: s.history.len(),
         })
         .collect();
-    json!({
-        "file": file,
-        "dry_run": out.dry_run,
-        "lines": r.lines,
-        "shapes": shapes,
-        "steps": steps,
-        "notes": parsed.notes.len(),
-        "duplicates": r.duplicates.iter().map(|d| json!({"id": d.id, "line": d.line, "first_line": d.first_line})).collect::<Vec<_>>(),
-        "without_id": entries(&r.without_id),
-        "conflicts": r.conflicts.iter().map(|(a, b)| json!({"from": a, "to": b})).collect::<Vec<_>>(),
-        "comments": r.comments.iter().map(|(a, b)| json!({"from": a, "to": b})).collect::<Vec<_>>(),
-        "warnings": entries(&r.warnings),
-        "unplaced": entries(&r.unplaced),
-        "events": {
+    let spans = |v: &[(usize, usize)]| v.iter().map(|&(from, to)| Span2 { from, to }).collect();
+    JsonReport {
+        file,
+        dry_run: out.dry_run,
+        lines: r.lines,
+        shapes: Value::Object(shapes),
+        steps,
+        notes: parsed.notes.len(),
+        duplicates: &r.duplicates,
+        without_id: &r.without_id,
+        conflicts: spans(&r.conflicts),
+        comments: spans(&r.comments),
+        warnings: &r.warnings,
+        unplaced: &r.unplaced,
+        events: json!({
             "planned": out.planned,
             "already_present": out.already_present,
             "written": out.written,
             "commit": out.commit,
-        },
-        "checks_imported": checks.iter().map(|(s, c)| json!({"step": s, "cmd": c})).collect::<Vec<_>>(),
-        "checks_trusted": out.checks_trusted,
-        "checks_need_trust": if out.checks_trusted || checks.is_empty() { Value::Null } else { trust_command(checks).into() },
-        "secret_checks": out.secrets.iter().map(|x| json!({"step": x.step, "line": x.line, "kind": x.kind})).collect::<Vec<_>>(),
-        "existing": out.existing.iter().map(|e| json!({"id": e.id, "line": e.line, "ledger_title": e.title, "retired": e.retired, "updated": e.updated})).collect::<Vec<_>>(),
-    })
+        }),
+        checks_imported: checks.iter().map(|(s, c)| json!({"step": s, "cmd": c})).collect(),
+        checks_trusted: out.checks_trusted,
+        checks_need_trust: (!out.checks_trusted && !checks.is_empty()).then(|| trust_command(checks)),
+        secret_checks: out
+            .secrets
+            .iter()
+            .map(|x| json!({"step": x.step, "line": x.line, "kind": x.kind}))
+            .collect(),
+        existing: out
+            .existing
+            .iter()
+            .map(|e| json!({"id": e.id, "line": e.line, "ledger_title": e.title, "retired": e.retired, "updated": e.updated}))
+            .collect(),
+    }
 }
 
 fn clip(s: &str, max: usize) -> String {
@@ -174,7 +228,7 @@ fn runs(list: &[Entry]) -> Vec<(usize, usize, usize, &str, &str)> {
     let mut out: Vec<(usize, usize, usize, &str, &str)> = Vec::new();
     for e in list {
         match out.last_mut() {
-            Some(run) if run.4 == e.reason && e.line <= run.1 + 3 => {
+            Some(run) if *run.4 == *e.reason && e.line <= run.1 + 3 => {
                 run.1 = e.line;
                 run.2 += 1;
             }

@@ -20,6 +20,33 @@ pub struct Source {
 }
 
 impl Source {
+    /// Takes `raw` as it is when nothing needs normalising (the common
+    /// case), so a big file is not held twice.
+    pub fn from_string(raw: String) -> Source {
+        let clean = !raw.starts_with('\u{feff}')
+            && !raw.contains('\r')
+            && !raw.lines().any(|l| conflict_marker(l).is_some())
+            && raw
+                .lines()
+                .all(|l| matches!(mojibake::repair(l), std::borrow::Cow::Borrowed(_)));
+        if !clean || raw.is_empty() {
+            return Source::new(&raw);
+        }
+        let mut text = raw;
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        starts.pop();
+        Source {
+            text,
+            starts,
+            conflicts: Vec::new(),
+            repaired: Vec::new(),
+        }
+    }
+
     pub fn new(raw: &str) -> Source {
         let raw = raw.strip_prefix('\u{feff}').unwrap_or(raw);
         let mut text = String::with_capacity(raw.len() + 1);
@@ -141,6 +168,25 @@ mod tests {
         assert_eq!(s.conflicts, [(3, 7)]);
         assert_eq!(s.line_of(s.text.find('c').unwrap()), 8);
         assert_eq!(s.line(99), "");
+    }
+
+    #[test]
+    fn a_clean_text_is_taken_as_it_is() {
+        for raw in [
+            "a\nb\n",
+            "a\nb",
+            "",
+            "x ✅\n",
+            "a\r\nb",
+            "\u{feff}a",
+            "<<<<<<< x\n",
+        ] {
+            let owned = Source::from_string(raw.to_string());
+            let copied = Source::new(raw);
+            assert_eq!(owned.text, copied.text, "{raw:?}");
+            assert_eq!(owned.lines(), copied.lines(), "{raw:?}");
+            assert_eq!(owned.conflicts, copied.conflicts, "{raw:?}");
+        }
     }
 
     #[test]
