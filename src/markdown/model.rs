@@ -133,12 +133,17 @@ pub struct ParsedStep {
 
 impl ParsedStep {
     pub fn new(id: &str, line: usize, shape: Shape, title: &str) -> ParsedStep {
-        let title = title.trim();
+        // `/api/v1/apps POST      (Create…)`: aligned columns are one space.
+        let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
         ParsedStep {
             id: id.to_string(),
             line,
             shape,
-            title: if title.is_empty() { id } else { title }.to_string(),
+            title: if title.is_empty() {
+                id.to_string()
+            } else {
+                title
+            },
             phase: None,
             status: None,
             updated: None,
