@@ -3,6 +3,8 @@
 # runs it as `git ledger`. PREFIX (default ~/.local) chooses where:
 # $PREFIX/bin/git-ledger, with man pages in $PREFIX/share/man and shell
 # completions under $PREFIX/share. Safe to run again: it replaces the files it installed.
+# GIT_LEDGER_BINARY=path installs that binary instead of building one
+# (a binary built elsewhere, or by a packager).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -14,15 +16,20 @@ need() {
         exit 2
     }
 }
-need cargo "Install a Rust toolchain (https://rustup.rs), then run ./install.sh again."
+[ -n "${GIT_LEDGER_BINARY:-}" ] || need cargo "Install a Rust toolchain (https://rustup.rs), then run ./install.sh again."
 need git "Install git (2.30 or newer), then run ./install.sh again."
 
-echo "Building git-ledger (release)…"
-cargo build --release --locked --quiet --manifest-path "$here/Cargo.toml"
+built="${GIT_LEDGER_BINARY:-}"
+if [ -z "$built" ]; then
+    echo "Building git-ledger (release; the first build takes a few minutes)…"
+    # cargo shows its progress (a bar on a terminal, a line per crate otherwise).
+    cargo build --release --locked --manifest-path "$here/Cargo.toml"
+    built="$here/target/release/git-ledger"
+fi
 
 bin_dir="$prefix/bin"
 mkdir -p "$bin_dir"
-install -m 0755 "$here/target/release/git-ledger" "$bin_dir/git-ledger"
+install -m 0755 "$built" "$bin_dir/git-ledger"
 echo "installed $bin_dir/git-ledger"
 
 # Man pages: `git ledger --help` opens `man git-ledger`.
@@ -39,9 +46,24 @@ mkdir -p "$bash_dir" "$zsh_dir" "$fish_dir"
 "$bin_dir/git-ledger" completions zsh > "$zsh_dir/_git-ledger"
 "$bin_dir/git-ledger" completions fish > "$fish_dir/git-ledger.fish"
 echo "installed completions for bash, zsh and fish under $prefix/share"
+echo "note: bash completes 'git ledger <TAB>' only with the bash-completion package installed (Debian/Ubuntu: apt install bash-completion; macOS: brew install bash-completion@2)"
 
 case ":$PATH:" in
-    *":$bin_dir:"*) ;;
-    *) echo "note: $bin_dir is not on your PATH; add it, e.g. echo 'export PATH=\"$bin_dir:\$PATH\"' >> ~/.bashrc" ;;
+    *":$bin_dir:"*)
+        echo "Try it: git ledger --help"
+        ;;
+    *)
+        case "${SHELL:-}" in
+            */zsh) rc="~/.zshrc" ;;
+            */fish) rc="" ;;
+            *) rc="~/.bashrc" ;;
+        esac
+        echo "$bin_dir is not on your PATH, so git does not find git-ledger yet. Add it:"
+        if [ -n "$rc" ]; then
+            echo "  echo 'export PATH=\"$bin_dir:\$PATH\"' >> $rc && export PATH=\"$bin_dir:\$PATH\""
+        else
+            echo "  fish_add_path $bin_dir"
+        fi
+        echo "then try: git ledger --help"
+        ;;
 esac
-echo "Try it: git ledger --help"

@@ -1,9 +1,12 @@
-//! Live drift (SPEC 2.4): a verified step has drifted when the fingerprint
-//! of its owned files at HEAD differs from the one recorded at verification.
+//! Live drift (SPEC 2.4): a verified step has drifted at a commit when the
+//! fingerprint of its owned files there differs from the one recorded at
+//! the verification (or later ack) that applies there (SPEC 2.5).
 
-use crate::git::fingerprint::{changed_paths, fingerprint, owned_files, owned_files_many};
+use crate::git::fingerprint::{changed_paths, fingerprint, owned_files};
 use crate::git::owns::Owns;
+use crate::ledger::fold::Viewpoint;
 use crate::ledger::{Status, StepState};
+use crate::store::Sight;
 use anyhow::Result;
 use git2::{Oid, Repository, Tree};
 
@@ -16,8 +19,14 @@ pub struct Live {
     /// Owned paths changed since the verification (live drift), or as
     /// recorded by the drift event.
     pub files: Vec<String>,
+    /// Live drift with no owned file changed: the step's `owns` changed
+    /// since it was verified, so the verification covered other files.
+    pub scope_changed: bool,
     /// No `owns`: no fingerprint, can never drift.
     pub unscoped: bool,
+    /// The last evidence was taken on other content than the owned files
+    /// have now (None: it cannot be told, or there is no evidence).
+    pub evidence_stale: Option<bool>,
 }
 
 pub fn owns_of(step: &StepState) -> Owns {
@@ -26,52 +35,81 @@ pub fn owns_of(step: &StepState) -> Owns {
     Owns::new(&step.def.owns).unwrap_or_else(|_| Owns::new(&[]).expect("empty owns"))
 }
 
-/// Assesses each step against `tree` (normally HEAD's) in one walk.
-pub fn assess(repo: &Repository, tree: &Tree<'_>, steps: &[&StepState]) -> Result<Vec<Live>> {
-    let watched: Vec<usize> = (0..steps.len())
-        .filter(|&i| {
-            let s = steps[i];
-            s.status == Status::Verified
-                && !s.def.owns.is_empty()
-                && s.baseline.as_ref().is_some_and(|b| b.fingerprint.is_some())
-        })
-        .collect();
-    let matchers: Vec<Owns> = watched.iter().map(|&i| owns_of(steps[i])).collect();
-    let refs: Vec<&Owns> = matchers.iter().collect();
-    let now = owned_files_many(repo, tree, &refs)?;
-    let mut out: Vec<Live> = steps
+/// Assesses each step at the commit `sight` is seen from, from the
+/// fingerprints the view already holds; owned files are listed only for
+/// the steps that drifted.
+pub fn assess(repo: &Repository, sight: &Sight, steps: &[&StepState]) -> Result<Vec<Live>> {
+    let tree = match sight.at.as_deref().and_then(|a| Oid::from_str(a).ok()) {
+        Some(at) => Some(repo.find_commit(at)?.tree()?),
+        None => None,
+    };
+    steps
         .iter()
-        .map(|s| Live {
-            effective: s.status,
-            live_drift: false,
-            files: if s.status == Status::DriftDetected {
-                s.mark.as_ref().map(|m| m.files.clone()).unwrap_or_default()
-            } else {
-                Vec::new()
-            },
-            unscoped: s.def.owns.is_empty(),
-        })
-        .collect();
-    for (k, &i) in watched.iter().enumerate() {
-        let baseline = steps[i].baseline.as_ref().expect("filtered on baseline");
-        if baseline.fingerprint.as_deref() == Some(fingerprint(&now[k]).as_str()) {
-            continue;
+        .map(|s| assess_one(repo, sight, tree.as_ref(), s))
+        .collect()
+}
+
+fn assess_one(
+    repo: &Repository,
+    sight: &Sight,
+    tree: Option<&Tree<'_>>,
+    s: &StepState,
+) -> Result<Live> {
+    let now = match (sight.fingerprint(&s.id), tree) {
+        (Some(fp), _) => Some(fp.to_string()),
+        (None, Some(t)) if !s.def.owns.is_empty() => {
+            Some(fingerprint(&owned_files(repo, t, &owns_of(s))?))
         }
-        let before = baseline
-            .tree
-            .as_deref()
-            .and_then(|t| Oid::from_str(t).ok())
-            .and_then(|t| repo.find_tree(t).ok())
-            .map(|t| owned_files(repo, &t, &matchers[k]))
-            .transpose()?;
-        out[i] = Live {
-            effective: Status::DriftDetected,
-            live_drift: true,
-            files: before
-                .map(|b| changed_paths(&b, &now[k]))
-                .unwrap_or_default(),
-            unscoped: false,
-        };
+        _ => None,
+    };
+    let mut live = Live {
+        effective: s.status,
+        live_drift: false,
+        files: if s.status == Status::DriftDetected {
+            s.mark.as_ref().map(|m| m.files.clone()).unwrap_or_default()
+        } else {
+            Vec::new()
+        },
+        scope_changed: false,
+        unscoped: s.def.owns.is_empty(),
+        evidence_stale: s
+            .evidence
+            .as_ref()
+            .and_then(|e| e.fingerprint.as_deref())
+            .zip(now.as_deref())
+            .map(|(then, now)| then != now),
+    };
+    let Some(baseline) = s.baseline.as_ref().and_then(|b| b.fingerprint.as_deref()) else {
+        return Ok(live);
+    };
+    let (Some(now), Some(tree)) = (now, tree) else {
+        return Ok(live);
+    };
+    if s.status != Status::Verified || s.def.owns.is_empty() || baseline == now {
+        return Ok(live);
     }
-    Ok(out)
+    let owns = owns_of(s);
+    let before = s
+        .baseline
+        .as_ref()
+        .and_then(|b| b.tree.as_deref())
+        .and_then(|t| Oid::from_str(t).ok())
+        .and_then(|t| repo.find_tree(t).ok())
+        .map(|t| owned_files(repo, &t, &owns))
+        .transpose()?;
+    let files = match before {
+        Some(b) => changed_paths(&b, &owned_files(repo, tree, &owns)?),
+        None => Vec::new(),
+    };
+    live.effective = Status::DriftDetected;
+    live.live_drift = true;
+    live.scope_changed = files.is_empty() && before_known(s);
+    live.files = files;
+    Ok(live)
+}
+
+/// Whether the tree the verification was made on is recorded, so that "no
+/// file changed" can be told apart from "cannot tell".
+fn before_known(s: &StepState) -> bool {
+    s.baseline.as_ref().is_some_and(|b| b.tree.is_some())
 }

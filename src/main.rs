@@ -1,3 +1,4 @@
+mod ci;
 mod cli;
 mod drift;
 mod error;
@@ -5,11 +6,14 @@ mod git;
 mod hooks;
 mod ingest;
 mod ledger;
+mod log_view;
 mod markdown;
 mod output;
 mod redact;
+mod serve;
 mod store;
 mod sync;
+mod terminal;
 mod trust;
 mod verify;
 

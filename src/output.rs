@@ -1,8 +1,8 @@
-//! Terminal output: colours, aligned tables, warnings, and a stdout that
-//! treats a closed pipe (`git ledger log | head`) as success.
+//! Terminal output: colours, aligned tables (fitted to the terminal's
+//! width), warnings, and a stdout that treats a closed pipe (`git ledger log | head`) as success.
 
 use crate::ledger::Status;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 static QUIET: AtomicBool = AtomicBool::new(false);
@@ -33,6 +33,13 @@ pub fn say(text: &str) {
     }
 }
 
+/// A `hint:` line on stderr, after a warning, unless `-q`.
+pub fn hint(text: &str) {
+    if !QUIET.load(Ordering::Relaxed) {
+        eprintln!("hint: {text}");
+    }
+}
+
 pub fn warn(text: &str) {
     if !QUIET.load(Ordering::Relaxed) {
         eprintln!("warning: {text}");
@@ -45,21 +52,30 @@ pub struct Paint {
 }
 
 impl Paint {
-    /// `auto` colours a terminal unless NO_COLOR is set or color.ui says no.
-    pub fn new(choice: &str, color_ui: Option<String>) -> Paint {
-        let on = match choice {
+    /// git's colour rules: `--color` wins, then `color.ledger`, then
+    /// `color.ui`; `always` colours even a pipe, `never`/`false` never
+    /// does, and `auto`/`true` (also the default) colours only output that
+    /// ends on a terminal (through a pager, when `color.pager` allows),
+    /// unless `NO_COLOR` is set or `TERM` is `dumb`.
+    pub fn new(
+        flag: Option<&str>,
+        color_ledger: Option<String>,
+        color_ui: Option<String>,
+        color_pager: bool,
+    ) -> Paint {
+        let choice = flag
+            .map(str::to_string)
+            .or(color_ledger)
+            .or(color_ui)
+            .unwrap_or_else(|| "auto".into());
+        let on = match choice.trim().to_ascii_lowercase().as_str() {
             "always" => true,
-            "never" => false,
+            "never" | "false" | "no" | "off" | "0" => false,
             _ => {
-                let ui_off = color_ui.is_some_and(|v| {
-                    matches!(
-                        v.to_lowercase().as_str(),
-                        "false" | "never" | "no" | "off" | "0"
-                    )
-                });
-                std::io::stdout().is_terminal()
+                crate::terminal::to_terminal()
+                    && (color_pager || !crate::terminal::paging())
                     && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && !ui_off
+                    && std::env::var("TERM").map_or(true, |t| t != "dumb")
             }
         };
         Paint { on }
@@ -97,35 +113,112 @@ impl Paint {
     }
 }
 
-/// Display width, counting wide (CJK, emoji) characters as two columns.
+/// Display width in terminal columns (wide CJK and emoji count two),
+/// not counting colour escapes.
 pub fn width(s: &str) -> usize {
-    let mut w = 0;
+    use unicode_width::UnicodeWidthStr;
+    if !s.contains('\x1b') {
+        return s.width();
+    }
+    strip_escapes(s).width()
+}
+
+fn strip_escapes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
     let mut in_escape = false;
     for c in s.chars() {
         if in_escape {
             in_escape = c != 'm';
+        } else if c == '\x1b' {
+            in_escape = true;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `s` cut to at most `max` columns, ending in `…` when cut; colour
+/// escapes are kept and closed.
+pub fn truncate(s: &str, max: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    let mut in_escape = false;
+    let mut coloured = false;
+    for c in s.chars() {
+        if in_escape {
+            out.push(c);
+            in_escape = c != 'm';
             continue;
         }
         if c == '\x1b' {
+            out.push(c);
             in_escape = true;
+            coloured = true;
             continue;
         }
-        let cp = c as u32;
-        w += match cp {
-            0x1100..=0x115F
-            | 0x2E80..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6
-            | 0x1F300..=0x1FAFF
-            | 0x20000..=0x3FFFD => 2,
-            0x0300..=0x036F | 0x200B..=0x200F | 0xFE0F => 0,
-            _ => 1,
-        };
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        out.push(c);
+        used += w;
     }
-    w
+    if max > 0 {
+        out.push('…');
+    }
+    if coloured {
+        out.push_str("\x1b[0m");
+    }
+    out
+}
+
+/// `table`, fitted to the terminal's width when stdout is a terminal: the
+/// `flex` columns (a title, a message), in that order, give up what the
+/// line lacks, cut with `…`, so that no row wraps; a line still too wide
+/// is cut at the edge. Output to a pipe is never cut.
+pub fn table_fit(rows: &[Vec<String>], flex: &[usize]) -> String {
+    match crate::terminal::columns() {
+        Some(cols) => table_within(rows, flex, cols),
+        None => table(rows),
+    }
+}
+
+/// `table_fit` for a given width.
+pub fn table_within(rows: &[Vec<String>], flex: &[usize], cols: usize) -> String {
+    let ncols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut widths = vec![0; ncols];
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(width(c));
+        }
+    }
+    let mut total: usize = widths.iter().sum::<usize>() + 2 * ncols.saturating_sub(1);
+    let mut rows = rows.to_vec();
+    const MIN_FLEX: usize = 8;
+    for &f in flex.iter().filter(|&&f| f < ncols) {
+        if total <= cols {
+            break;
+        }
+        let room = widths[f]
+            .saturating_sub(total - cols)
+            .max(MIN_FLEX.min(widths[f]));
+        total -= widths[f] - room;
+        widths[f] = room;
+        for r in &mut rows {
+            if let Some(c) = r.get_mut(f) {
+                *c = truncate(c, room);
+            }
+        }
+    }
+    table(&rows)
+        .lines()
+        .map(|l| format!("{}\n", truncate(l, cols)))
+        .collect()
 }
 
 /// Left-aligned columns separated by two spaces; the last column is not padded.
@@ -157,4 +250,47 @@ pub fn json(value: &impl serde::Serialize) -> String {
     let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_characters_take_two_columns_and_tables_align_on_them() {
+        assert_eq!(width("✅"), 2);
+        assert_eq!(width("日本"), 4);
+        assert_eq!(width("\x1b[32mok\x1b[0m"), 2);
+        let t = table(&[
+            vec!["✅ Ship".into(), "x".into()],
+            vec!["Plain".into(), "y".into()],
+        ]);
+        let cols: Vec<usize> = t
+            .lines()
+            .map(|l| width(&l[..l.rfind(['x', 'y']).unwrap()]))
+            .collect();
+        assert_eq!(cols[0], cols[1], "{t}");
+    }
+
+    #[test]
+    fn fitted_tables_cut_the_flexible_columns_first() {
+        let rows = vec![
+            vec![
+                "S04".into(),
+                "A title far too long to fit".into(),
+                "msg here".into(),
+            ],
+            vec!["S05".into(), "Short".into(), "a long message too".into()],
+        ];
+        let t = table_within(&rows, &[1, 2], 30);
+        for l in t.lines() {
+            assert!(width(l) <= 30, "{l}");
+        }
+        assert!(t.contains('…'));
+        assert!(t.lines().all(|l| l.starts_with("S0")), "{t}");
+        assert_eq!(
+            truncate("\x1b[1mbold text\x1b[0m", 5),
+            "\x1b[1mbold…\x1b[0m"
+        );
+    }
 }

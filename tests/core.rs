@@ -38,11 +38,11 @@ fn init_sets_notes_config_once_and_says_so() {
     );
     assert_eq!(
         r.git(&["config", "--get-all", "notes.displayRef"]).trim(),
-        "refs/notes/ledger"
+        "refs/notes/ledger-log"
     );
     assert_eq!(
         r.git(&["config", "--get-all", "notes.rewriteRef"]).trim(),
-        "refs/notes/ledger"
+        "refs/notes/ledger\nrefs/notes/ledger-log"
     );
     assert_eq!(
         r.git(&["config", "notes.ledger.mergeStrategy"]).trim(),
@@ -115,7 +115,8 @@ fn plain_git_log_shows_the_events_after_init() {
     );
     let plain = r.git(&["log", "-1"]);
     assert!(
-        plain.contains("Notes (ledger):") && plain.contains("started on spaces"),
+        plain.contains("Notes (ledger-log):")
+            && plain.contains("S04 → in_progress · Ada Lovelace · \"started on spaces\""),
         "{plain}"
     );
 }
@@ -424,7 +425,11 @@ fn show_log_owners_and_next() {
         next["queue"][0]["command"]
             .as_str()
             .unwrap()
-            .contains("git ledger verify S04"),
+            .starts_with("git diff "),
+        "drift: the diff since the verification: {next}"
+    );
+    assert_eq!(
+        next["queue"][0]["then"], "git ledger verify S04",
         "S04 has a check: {next}"
     );
     assert!(

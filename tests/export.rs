@@ -277,17 +277,33 @@ fn html_board_is_well_formed_self_contained_and_shows_every_step() {
     assert!(html.contains("Object storage &lt;fast&gt; &amp; &quot;safe&quot;"));
     assert!(!html.contains("<fast>"), "text is escaped");
     for external in [
-        "http://", "https://", "<script", "<link", "<img", "@import", "url(", "src=",
+        "http://", "https://", "<img", "@import", "url(", "src=", "<iframe", "<object",
     ] {
         assert!(
             !html.contains(external),
             "the page must load nothing ({external})"
         );
     }
+    // One inline script, one empty inline icon, and a policy that forbids
+    // fetching anything else.
+    assert_eq!(html.matches("<script").count(), 1);
+    assert!(html.contains("\n<script>\"use strict\";"));
+    assert_eq!(html.matches("<link").count(), 1);
+    assert!(html.contains("<link rel=\"icon\" href=\"data:,\">"));
+    assert!(html.contains(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;; style-src &#39;unsafe-inline&#39;; script-src &#39;sha256-"
+    ));
+    // Without the script everything is on the page: no step starts hidden,
+    // and the filters it would drive stay out of sight.
+    assert!(!html.contains("<details class=\"step\" hidden"));
+    assert!(html.contains("<form id=\"filters\" class=\"filters\" hidden"));
     assert!(
         html.contains("Progress by phase") && html.contains("Phase 2") && html.contains("Phase 3")
     );
-    assert!(html.contains("var(--drift_detected)") && html.contains("Drift in S05"));
+    assert!(
+        html.contains("var(--drift_detected)")
+            && html.contains("Drift in <a href=\"#step-S05\">S05</a>")
+    );
     assert!(
         html.contains("manual: ran the checks by hand"),
         "the latest evidence"
@@ -312,7 +328,7 @@ fn html_of_an_imported_ledger_with_notes_is_well_formed_too() {
         "project notes are in the timeline"
     );
     assert!(
-        html.contains("<strong>2026-01-05</strong>"),
+        html.contains("<h4>2026-01-05</h4>"),
         "grouped by their original date"
     );
 }
@@ -505,4 +521,77 @@ fn check_attributes(s: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[test]
+fn board_phases_keep_the_order_the_ledger_first_named_them() {
+    let repo = Repo::new();
+    repo.ledger_ok(&["add", "S1", "One", "--phase", "Setup"]);
+    repo.ledger_ok(&["add", "S2", "Two", "--phase", "Build"]);
+    // Moving the first step to a later phase does not reorder the phases.
+    repo.ledger_ok(&["edit", "S1", "--phase", "Build"]);
+    repo.ledger_ok(&["add", "S3", "Three", "--phase", "Setup"]);
+    repo.ledger_ok(&["add", "S4", "Four"]);
+    let html = repo.ledger_ok(&["export", "--format", "html"]).stdout;
+    let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("{s} missing"));
+    assert!(at("<h3>Setup ") < at("<h3>Build "));
+    assert!(
+        at("<h3>Build ") < at("<h3>(no phase) "),
+        "no phase comes last"
+    );
+    assert!(
+        html.contains("edited phase: Setup → Build"),
+        "the edit says what changed"
+    );
+    let phases: Vec<Value> = repo.ledger_json(&["export"])["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["phase"].clone())
+        .collect();
+    assert_eq!(phases, [Value::from("Setup"), "Build".into(), Value::Null]);
+}
+
+#[test]
+fn board_links_to_the_forge_without_credentials_and_shows_retired_steps_on_request() {
+    let repo = built_ledger();
+    repo.git(&[
+        "remote",
+        "add",
+        "origin",
+        "https://ci-bot:hunter2@gitlab.com/acme/platform/shop.git",
+    ]);
+    let html = repo.ledger_ok(&["export", "--format", "html"]).stdout;
+    let head = repo.head();
+    assert!(html.contains(&format!(
+        "<a href=\"https://gitlab.com/acme/platform/shop/-/commit/{head}\""
+    )));
+    assert!(html.contains(&format!(
+        "href=\"https://gitlab.com/acme/platform/shop/-/blob/{head}/src/storage/spaces.rs\""
+    )));
+    assert!(!html.contains("hunter2") && !html.contains("ci-bot"));
+    assert!(!html.contains("S07"), "retired steps stay out by default");
+    let all = repo
+        .ledger_ok(&["export", "--format", "html", "--all"])
+        .stdout;
+    assert!(all.contains("id=\"step-S07\"") && all.contains("(retired)"));
+
+    repo.git(&[
+        "config",
+        "ledger.webUrl",
+        "https://git.example.com/team/shop",
+    ]);
+    let html = repo.ledger_ok(&["export", "--format", "html"]).stdout;
+    assert!(html.contains(&format!(
+        "href=\"https://git.example.com/team/shop/commit/{head}\""
+    )));
+    repo.git(&["config", "ledger.webUrl", "ftp://nope"]);
+    let bad = repo.ledger_ok(&["export", "--format", "html"]);
+    assert!(
+        bad.stderr
+            .contains("ledger.webUrl 'ftp://nope' is not an https URL"),
+        "{}",
+        bad.stderr
+    );
+    assert!(!bad.stdout.contains("href=\"ftp"));
 }

@@ -648,10 +648,16 @@ fn the_scenario_works_from_a_linked_worktree() {
         &["-m", "Declared", "--trailer", "Ledger-Step: S04"],
     );
     assert_eq!(declared.code, 0, "{}", declared.stderr);
+    let in_worktree = run(r
+        .cmd(common::BIN)
+        .current_dir(&wt)
+        .args(["--json", "status"]))
+    .json();
+    assert_eq!(step(&in_worktree, "S04")["status"], "in_progress");
     assert_eq!(
         r.status_of("S04"),
-        "in_progress",
-        "the ledger is shared with the main worktree"
+        "verified",
+        "main's worktree sees main: the feature branch's progress is not its own"
     );
 }
 
@@ -668,7 +674,9 @@ fn start_adds_the_trailer_and_stop_ends_it() {
         "{}",
         started.stdout
     );
-    assert_eq!(r.git(&["config", "ledger.current"]).trim(), "S04");
+    let current = r.path().join(".git/git-ledger/current");
+    assert_eq!(std::fs::read_to_string(&current).unwrap().trim(), "S04");
+    assert_eq!(r.ledger_json(&["status"])["current"], "S04");
     r.append("src/storage/spaces.rs", "// work\n");
     let c = commit(&r, &["-m", "Work on storage"]);
     assert_eq!(c.code, 0, "{}", c.stderr);
@@ -687,7 +695,8 @@ fn start_adds_the_trailer_and_stop_ends_it() {
 
     let stopped = r.ledger_ok(&["stop"]);
     assert!(stopped.stdout.contains("was S04"), "{}", stopped.stdout);
-    assert_eq!(r.git_run(&["config", "ledger.current"]).code, 1);
+    assert!(!current.exists());
+    assert_eq!(r.ledger_json(&["status"])["current"], Value::Null);
     r.append("docs/guide.md", "x\n");
     commit(&r, &["-m", "Docs after stop"]);
     assert_eq!(r.git(&["log", "-1", "--format=%(trailers)"]).trim(), "");

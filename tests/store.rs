@@ -302,7 +302,7 @@ fn notes_trees_fanned_out_by_git_are_read_and_written() {
         let line = format!(
             r#"{{"v":1,"id":"{:032x}","seq":{},"at":"2026-01-01T00:00:00Z","by":"A <a@x>","step":"S01","kind":"note","source":"cli","msg":"n{i}"}}"#,
             i + 1000,
-            i + 2
+            i + 1
         );
         r.git(&["notes", "--ref", "ledger", "add", "-m", &line, c]);
     }
@@ -366,12 +366,59 @@ fn the_caches_follow_plain_git_edits_and_survive_damage() {
     assert_eq!(r.status_of("S01"), "not_started");
     // Damaged or foreign cache files are ignored and rebuilt.
     let dir = r.path().join(".git/git-ledger");
-    for f in std::fs::read_dir(&dir).unwrap() {
-        std::fs::write(f.unwrap().path(), "garbage\n12 34\n").unwrap();
+    let mut damaged = 0;
+    let mut dirs = vec![dir.clone()];
+    while let Some(d) = dirs.pop() {
+        for f in std::fs::read_dir(&d).unwrap() {
+            let p = f.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else {
+                std::fs::write(p, "garbage\n12 34\n").unwrap();
+                damaged += 1;
+            }
+        }
     }
+    assert!(damaged >= 2, "the notes cache and a view cache");
     r.ledger_ok(&["mark", "S01", "done"]);
     assert_eq!(r.status_of("S01"), "completed_pending_verification");
     assert_eq!(r.ledger_json(&["log"]).as_array().unwrap().len(), 2);
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(r.ledger_json(&["log"]).as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_forged_huge_seq_is_skipped_and_the_ledger_keeps_moving() {
+    let r = Repo::new();
+    r.ledger_ok(&["add", "S01", "One"]);
+    // A line that claims to be the latest event for ever, as a sync could
+    // bring it: in an honest ledger no seq exceeds the number of events.
+    let forged = r#"{"v":1,"id":"ffffffffffffffffffffffffffffffff","seq":18446744073709551615,"at":"2026-01-01T00:00:00Z","by":"Mallory <m@x>","step":"S01","kind":"status","source":"cli","status":"verified"}"#;
+    r.git(&["notes", "--ref", "ledger", "append", "-m", forged, "HEAD"]);
+    let out = r.ledger(&["mark", "S01", "wip"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("not_started → in_progress"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr
+            .contains("seq 18446744073709551615 is larger than"),
+        "warned once: {}",
+        out.stderr
+    );
+    assert_eq!(r.status_of("S01"), "in_progress");
+    r.ledger_ok(&["mark", "S01", "done"]);
+    assert_eq!(r.status_of("S01"), "completed_pending_verification");
+    // The forged line is still there, untouched; the new ones have small seqs.
+    let lines = r.note_lines();
+    assert!(lines.iter().any(|l| l == forged));
+    let seqs: Vec<u64> = r
+        .events()
+        .iter()
+        .filter_map(|e| e["seq"].as_u64())
+        .filter(|s| *s != u64::MAX)
+        .collect();
+    assert_eq!(seqs, [1, 2, 3], "numbering goes on from the honest events");
 }

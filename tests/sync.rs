@@ -644,8 +644,9 @@ fn ledgers_started_apart_in_two_clones_merge_though_they_share_no_history() {
 fn doctor_points_at_init_remote_when_fetch_does_not_bring_the_ledger() {
     let (_keep, url) = common::bare_remote();
     let a = Repo::new();
-    a.git(&["remote", "add", "origin", url.to_str().unwrap()]);
+    // A remote added after init: init sets up the fetch only for remotes it sees.
     a.ledger_ok(&["init"]);
+    a.git(&["remote", "add", "origin", url.to_str().unwrap()]);
     let v = a.ledger_json(&["doctor"]);
     let f = v["findings"]
         .as_array()
@@ -656,7 +657,7 @@ fn doctor_points_at_init_remote_when_fetch_does_not_bring_the_ledger() {
         .clone();
     assert_eq!(f["level"], "warn");
     assert_eq!(f["fix"], "git ledger init --remote origin");
-    a.ledger_ok(&["init", "--remote", "origin"]);
+    a.ledger_ok(&["init"]);
     let v = a.ledger_json(&["doctor"]);
     let f = v["findings"]
         .as_array()

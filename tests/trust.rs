@@ -232,8 +232,10 @@ fn a_hand_written_command_cannot_hide_behind_control_characters() {
     // Anyone who can push notes can write any line: here a command whose
     // carriage return and escape sequence would paint "make test" over it.
     let cmd = format!("touch '{}' #\u{1b}[2K\rmake test", proof.display());
+    // An honest seq: one more than the events there are (SPEC 2.2).
+    let seq = t.b.events().len() + 1;
     let line = serde_json::json!({
-        "v": 1, "id": "0123456789abcdef0123456789abcdef", "seq": 99,
+        "v": 1, "id": "0123456789abcdef0123456789abcdef", "seq": seq,
         "at": "2026-01-02T00:00:00Z", "by": "Mallory <m@example.com>",
         "step": "S04", "kind": "define", "source": "cli", "checks": [cmd],
     })

@@ -2,14 +2,17 @@
 //! clone has not scanned yet, recomputes fingerprints at HEAD, records
 //! drift on HEAD for verified steps whose owned files changed (unless
 //! `--no-record`), and exits 1 when any step is `drift_detected`
-//! (`--strict`: or still `completed_pending_verification`).
+//! (`--strict`: or still `completed_pending_verification`). In CI it also
+//! leaves a Markdown job summary and, on GitHub Actions, annotations.
 
-use super::Ctx;
 use super::scan::plan_trailers;
 use super::show::event_json;
+use super::{AtArg, Ctx};
+use crate::ci::escape::one_line;
+use crate::ci::summary::{self, CheckReport, Drifted, Pending};
 use crate::drift::assess;
-use crate::error::Outcome;
-use crate::git::repo::{head_commit, identity, short};
+use crate::error::{Outcome, user_hint};
+use crate::git::repo::{head_branch, identity, short};
 use crate::ingest::head::recorder;
 use crate::ingest::{self, head, range};
 use crate::ledger::{Status, StepState};
@@ -26,12 +29,23 @@ pub struct CheckArgs {
     /// Also fail on steps still completed_pending_verification
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub at: AtArg,
+    /// text: the table; markdown: the job summary (as written to $GITHUB_STEP_SUMMARY)
+    #[arg(long, value_name = "format", value_parser = ["text", "markdown"])]
+    pub format: Option<String>,
 }
 
 pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
+    if ctx.json && a.format.is_some() {
+        return Err(user_hint(
+            "--json and --format both say how to print the result",
+            "give one of them: git ledger check --json, or git ledger check --format markdown",
+        ));
+    }
     let repo = ctx.repo()?;
-    let head_commit = head_commit(&repo)?;
-    let loaded = ctx.load(&repo)?;
+    let head_commit = ctx.at_commit(&repo, &a.at)?;
+    let loaded = ctx.load_from(&repo, Some(head_commit.id()))?;
     let commits = range::unscanned(&repo, head_commit.id())?;
     let mut record = !a.no_record;
     if record && identity(&repo).is_err() {
@@ -47,19 +61,46 @@ pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
     };
     let (events, report, state) = if record {
         let message = format!("git-ledger: check {}", short(&head_commit.id().to_string()));
-        ingest::write(&repo, &message, true, plan)?
+        ingest::write_at(&repo, Some(head_commit.id()), &message, true, plan)?
     } else {
-        ingest::dry(&repo, loaded.state.clone(), true, plan)?
+        ingest::dry(&repo, &loaded, true, plan)?
     };
     if record {
         range::mark_scanned(&repo, head_commit.id());
     }
 
     let steps: Vec<&StepState> = state.active_steps();
-    let lives = assess(&repo, &head_commit.tree()?, &steps)?;
+    let lives = assess(&repo, &loaded.sight, &steps)?;
+    let head = head_commit.id().to_string();
+    // Verified by hand over evidence taken on older content: with
+    // ledger.requireEvidence that is not a verification.
+    let require_evidence = crate::git::repo::config_bool(&repo, "ledger.requireEvidence")?;
+    let mut summary = CheckReport {
+        head: head.clone(),
+        // The branch a summary speaks of is HEAD's, unless --at named a commit.
+        branch: a.at.at.is_none().then(|| head_branch(&repo)).flatten(),
+        strict: a.strict,
+        recorded: record,
+        require_evidence,
+        counts: [0; 5],
+        drifted: Vec::new(),
+        pending: Vec::new(),
+        stale: Vec::new(),
+    };
     let mut drifted = Vec::new();
     let mut pending = Vec::new();
+    let mut stale = Vec::new();
     for (s, l) in steps.iter().zip(&lives) {
+        if let Some(i) = Status::ALL.iter().position(|x| *x == l.effective) {
+            summary.counts[i] += 1;
+        }
+        if l.effective == Status::Verified && l.evidence_stale == Some(true) {
+            stale.push(json!({ "id": s.id, "title": s.def.title }));
+            summary.stale.push(Pending {
+                id: s.id.clone(),
+                title: s.def.title.clone(),
+            });
+        }
         match l.effective {
             Status::DriftDetected => {
                 let now = report.drift.iter().find(|d| d.step == s.id);
@@ -71,14 +112,33 @@ pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
                     "found_now": now.is_some_and(|d| d.new),
                     "event": now.map(|d| d.event.clone()).or_else(|| s.mark.as_ref().map(|m| m.event.clone())),
                 }));
+                summary.drifted.push(Drifted {
+                    id: s.id.clone(),
+                    title: s.def.title.clone(),
+                    files: l.files.clone(),
+                    found_now: now.is_some_and(|d| d.new),
+                    reason: if l.scope_changed {
+                        Some("its owned globs changed since it was verified".into())
+                    } else if l.live_drift {
+                        None
+                    } else {
+                        s.mark.as_ref().and_then(|m| m.msg.clone())
+                    },
+                });
             }
             Status::CompletedPendingVerification => {
-                pending.push(json!({ "id": s.id, "title": s.def.title }))
+                pending.push(json!({ "id": s.id, "title": s.def.title }));
+                summary.pending.push(Pending {
+                    id: s.id.clone(),
+                    title: s.def.title.clone(),
+                });
             }
             _ => {}
         }
     }
-    let ok = drifted.is_empty() && (!a.strict || pending.is_empty());
+    let ok = summary.ok();
+    let markdown = summary::markdown(&summary);
+    write_job_summary(&markdown);
     let trailer_events: Vec<Value> = events
         .iter()
         .filter(|l| l.event.source == "trailer")
@@ -86,27 +146,48 @@ pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
         .collect();
     if ctx.json {
         output::emit(&output::json(&json!({
-            "head": head_commit.id().to_string(),
+            "head": head,
             "ok": ok,
             "strict": a.strict,
             "recorded": record,
             "steps": steps.len(),
             "drift": drifted,
             "pending": pending,
+            "stale_evidence": stale,
             "ingested": { "commits": commits.len(), "events": trailer_events },
             "superseded": report.superseded,
             "rejected": report.rejected,
         })));
+        return Ok(if ok { Outcome::Ok } else { Outcome::Refused });
+    }
+    // On GitHub Actions, the runner reads these lines off stdout and pins
+    // them to the files in the pull request's diff.
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        output::emit(&summary::annotations(&summary));
+    }
+    if a.format.as_deref() == Some("markdown") {
+        output::emit(&markdown);
     } else {
         render(
             &ctx.paint(&repo),
-            &head_commit.id().to_string(),
+            &head,
             steps.len(),
             &drifted,
             &pending,
             a.strict,
             record,
         );
+        for s in &stale {
+            let id = one_line(s["id"].as_str().unwrap_or(""));
+            let text = format!(
+                "{id} is verified, but its last evidence is for older content; git ledger verify {id} runs its checks on what is there now"
+            );
+            if require_evidence {
+                output::emit(&format!("FAIL: {text} (ledger.requireEvidence)\n"));
+            } else {
+                output::warn(&text);
+            }
+        }
         if !trailer_events.is_empty() {
             output::say(&format!(
                 "ingested {} trailer event(s) from {} commit(s) not checked before",
@@ -126,6 +207,27 @@ pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
     Ok(if ok { Outcome::Ok } else { Outcome::Refused })
 }
 
+/// Appends the summary to the file GitHub Actions names (each step's
+/// summaries are kept in order, so a write never replaces another's). A
+/// summary that cannot be written is worth a warning, never the verdict.
+fn write_job_summary(markdown: &str) {
+    use std::io::Write;
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(markdown.as_bytes()));
+    if let Err(e) = written {
+        output::warn(&format!(
+            "cannot append the job summary to GITHUB_STEP_SUMMARY ({}): {e}",
+            std::path::Path::new(&path).display()
+        ));
+    }
+}
+
 fn render(
     p: &Paint,
     head: &str,
@@ -137,9 +239,11 @@ fn render(
 ) {
     let mut rows = Vec::new();
     for d in drifted {
-        let files: Vec<&str> = d["files"]
+        // One line per step whatever the names hold: on a CI log a line
+        // break inside a path could start a line the runner obeys.
+        let files: Vec<String> = d["files"]
             .as_array()
-            .map(|f| f.iter().filter_map(Value::as_str).collect())
+            .map(|f| f.iter().filter_map(Value::as_str).map(one_line).collect())
             .unwrap_or_default();
         let mut what = if files.is_empty() {
             "owned files changed".to_string()
@@ -157,16 +261,16 @@ fn render(
         }
         rows.push(vec![
             p.status(Status::DriftDetected, "drift_detected"),
-            d["id"].as_str().unwrap_or("").to_string(),
-            d["title"].as_str().unwrap_or("").to_string(),
+            one_line(d["id"].as_str().unwrap_or("")),
+            one_line(d["title"].as_str().unwrap_or("")),
             what,
         ]);
     }
     for s in pending {
         rows.push(vec![
             p.status(Status::CompletedPendingVerification, "pending_verification"),
-            s["id"].as_str().unwrap_or("").to_string(),
-            s["title"].as_str().unwrap_or("").to_string(),
+            one_line(s["id"].as_str().unwrap_or("")),
+            one_line(s["title"].as_str().unwrap_or("")),
             "needs re-verification".into(),
         ]);
     }

@@ -139,6 +139,30 @@ fn put_fields(event: &mut Event, f: &Fields, red: &Redactor) -> Result<()> {
     Ok(())
 }
 
+/// Warns about each owned glob that matches no file at HEAD: a typo there
+/// leaves the step unable to drift, and "verified" over nothing.
+fn warn_unmatched_owns(repo: &git2::Repository, id: &str, owns: &[String]) -> Result<()> {
+    if owns.is_empty() {
+        return Ok(());
+    }
+    let tree = head_commit(repo)?.tree()?;
+    let positive: Vec<&String> = owns.iter().filter(|g| !g.starts_with('!')).collect();
+    let mut none = Vec::new();
+    for glob in positive {
+        let one = Owns::new(std::slice::from_ref(glob)).map_err(crate::error::user)?;
+        if crate::git::fingerprint::owned_files(repo, &tree, &one)?.is_empty() {
+            none.push(glob.as_str());
+        }
+    }
+    if !none.is_empty() {
+        output::warn(&format!(
+            "{id}: --owns {} matches no file at HEAD; a step owning nothing cannot drift (fix it with git ledger edit {id} --owns <glob>)",
+            none.join(", ")
+        ));
+    }
+    Ok(())
+}
+
 pub fn report(ctx: &Ctx, written: &[Located], text: String) {
     if ctx.json {
         let lines: Vec<Value> = written
@@ -177,6 +201,7 @@ pub fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
         Ok(vec![Draft::new(head, event.clone())])
     })?;
     crate::trust::allow_typed_here(&repo, &a.fields.checks);
+    warn_unmatched_owns(&repo, &a.id, &a.fields.owns)?;
     report(
         ctx,
         &written,
@@ -232,9 +257,17 @@ pub fn edit(ctx: &Ctx, a: EditArgs) -> Result<Outcome> {
         if state.step(&a.id).is_none_or(|s| s.defined.is_none()) {
             find_step(state, &a.id)?;
         }
-        Ok(vec![Draft::new(head, event.clone())])
+        let mut event = event.clone();
+        // Editing a step defined twice on different branches is choosing
+        // its definition: the edit settles the collision it was made over.
+        if let Some(c) = state.collisions.iter().find(|c| c.step == a.id) {
+            let settled: Vec<String> = c.definitions.iter().map(|d| d.event.clone()).collect();
+            event.set("resolves", settled);
+        }
+        Ok(vec![Draft::new(head, event)])
     })?;
     crate::trust::allow_typed_here(&repo, &a.fields.checks);
+    warn_unmatched_owns(&repo, &a.id, &a.fields.owns)?;
     let what = if retired { "brought back" } else { "edited" };
     report(ctx, &written, format!("{what} {}", a.id));
     Ok(Outcome::Ok)

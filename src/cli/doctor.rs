@@ -55,6 +55,8 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     findings.push(hooks(&repo));
     findings.push(remote(&repo));
     findings.push(ledger(&repo));
+    findings.push(owning_nothing(&repo));
+    findings.extend(collisions(&repo));
     let failed = findings.iter().any(|f| f.level == "problem");
     if ctx.json {
         output::emit(&output::json(
@@ -110,12 +112,19 @@ fn notes_config(repo: &Repository) -> Result<Vec<Finding>> {
     let display = repo::config_values(repo, "notes.displayRef").unwrap_or_default();
     let rewrite = repo::config_values(repo, "notes.rewriteRef").unwrap_or_default();
     let has = |vals: &[String]| vals.iter().any(|v| v == NOTES_REF || v == "refs/notes/*");
-    f.push(if has(&display) {
-        ok("notes.displayRef", "git log shows ledger notes")
+    let view = crate::log_view::VIEW_REF;
+    f.push(if display.iter().any(|v| v == NOTES_REF) {
+        warn(
+            "notes.displayRef",
+            "plain git log prints the raw JSON events (refs/notes/ledger), up to a kilobyte a line",
+            "git ledger init (shows a short line per event instead; git log --notes=ledger keeps the JSON)",
+        )
+    } else if display.iter().any(|v| v == view || v == "refs/notes/*") {
+        ok("notes.displayRef", "git log shows a short line per ledger event")
     } else {
         warn(
             "notes.displayRef",
-            "plain git log does not show ledger notes",
+            "plain git log does not show ledger events",
             "git ledger init",
         )
     });
@@ -168,8 +177,13 @@ fn hooks(repo: &Repository) -> Finding {
     let states = crate::hooks::install::status(&dir);
     let not_ok: Vec<String> = states
         .iter()
-        .filter(|h| h.state != "installed")
-        .map(|h| format!("{} {}", h.name, h.state.replace('_', " ")))
+        .filter(|h| !h.runs_ledger())
+        .map(|h| match h.manager {
+            Some(m) if h.state == "not_in_manager" => {
+                format!("{} is {m}'s and does not call git-ledger", h.name)
+            }
+            _ => format!("{} {}", h.name, h.state.replace('_', " ")),
+        })
         .collect();
     if not_ok.is_empty() {
         let shared = if dir.from_config {
@@ -177,18 +191,32 @@ fn hooks(repo: &Repository) -> Finding {
         } else {
             ""
         };
+        let via = match states.iter().find_map(|h| h.manager) {
+            Some(m) => format!(" (run by {m})"),
+            None => String::new(),
+        };
         return ok(
             "hooks",
-            format!("installed in {}{shared}", dir.path.display()),
+            format!("installed in {}{shared}{via}", dir.path.display()),
         );
     }
+    let fixes: Vec<String> = states
+        .iter()
+        .filter(|h| h.state == "not_in_manager")
+        .filter_map(|h| h.fix.clone())
+        .collect();
+    let fix = if fixes.is_empty() {
+        "git ledger hooks install".to_string()
+    } else {
+        fixes.join("; ")
+    };
     warn(
         "hooks",
         format!(
             "drift is caught only by git ledger check: {}",
             not_ok.join(", ")
         ),
-        "git ledger hooks install",
+        fix,
     )
 }
 
@@ -207,6 +235,23 @@ fn remote(repo: &Repository) -> Finding {
             format!("git ledger init --remote {name}"),
         ),
     }
+}
+
+fn collisions(repo: &Repository) -> Vec<Finding> {
+    let Ok(l) = store::load(repo) else {
+        return Vec::new();
+    };
+    l.state
+        .collisions
+        .iter()
+        .map(|c| {
+            problem(
+                "collision",
+                super::collision::describe(repo, c),
+                super::collision::hint(c),
+            )
+        })
+        .collect()
 }
 
 fn ledger(repo: &Repository) -> Finding {
@@ -248,4 +293,50 @@ fn ledger(repo: &Repository) -> Finding {
             ok("ledger", detail)
         }
     }
+}
+
+/// Steps whose `owns` match no file at HEAD: they cannot drift, and a
+/// verification of them covers nothing.
+fn owning_nothing(repo: &Repository) -> Finding {
+    let (Ok(loaded), Ok(head)) = (store::load(repo), repo::head_commit(repo)) else {
+        return ok("owned files", "nothing to check");
+    };
+    let Ok(tree) = head.tree() else {
+        return ok("owned files", "nothing to check");
+    };
+    let steps: Vec<_> = loaded
+        .state
+        .active_steps()
+        .into_iter()
+        .filter(|s| !s.def.owns.is_empty())
+        .collect();
+    let matchers: Vec<_> = steps.iter().map(|s| crate::drift::owns_of(s)).collect();
+    let refs: Vec<_> = matchers.iter().collect();
+    let Ok(owned) = crate::git::fingerprint::owned_files_many(repo, &tree, &refs) else {
+        return ok("owned files", "nothing to check");
+    };
+    let empty: Vec<String> = steps
+        .iter()
+        .zip(&owned)
+        .filter(|(_, files)| files.is_empty())
+        .map(|(s, _)| format!("{} ({})", s.id, s.def.owns.join(", ")))
+        .collect();
+    if empty.is_empty() {
+        return ok(
+            "owned files",
+            format!(
+                "every scoped step owns at least one file at HEAD ({})",
+                steps.len()
+            ),
+        );
+    }
+    warn(
+        "owned files",
+        format!(
+            "{} step(s) own no file at HEAD, so they cannot drift: {}",
+            empty.len(),
+            empty.join("; ")
+        ),
+        "fix the globs: git ledger edit ID --owns '<glob>'",
+    )
 }

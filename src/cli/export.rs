@@ -3,19 +3,27 @@
 //! (a temporary file in the same directory, then a rename); without it,
 //! stdout.
 
-use super::{Ctx, log, show, view};
-use crate::drift::assess;
+use super::{AtArg, Ctx, log, show, view};
+use crate::drift::{Live, assess, owns_of};
 use crate::error::{Outcome, user, user_hint};
-use crate::git::repo::head_commit;
-use crate::ledger::fold::order_events;
-use crate::ledger::{Kind, Located, Status, StepState, time};
-use crate::markdown::board::{Board, BoardStep, TimelineEntry};
+use crate::git::fingerprint::owned_files_many;
+use crate::git::owns::Owns;
+use crate::git::repo::{config_str, head_branch};
+use crate::ledger::fold::Everywhere;
+use crate::ledger::{Kind, LedgerState, Located, Status, StepState, time};
+use crate::markdown::board::{
+    Board, BoardContext, BoardStep, BurnPoint, LastCheck, OWNED_SHOWN, StepDetail, TimelineEntry,
+    burn_up, edit_summary, name_of, phase_order,
+};
 use crate::markdown::events::TESTS_RUN_TOPIC;
+use crate::markdown::forge::Forge;
 use crate::markdown::{export_html, export_md};
 use crate::output;
+use crate::redact::Redactor;
 use crate::store;
 use anyhow::Result;
 use clap::Args;
+use git2::Repository;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::io::Write;
@@ -32,6 +40,12 @@ pub struct ExportArgs {
     /// Include retired steps
     #[arg(long)]
     pub all: bool,
+    /// Keep FILE current: rewrite it whenever the ledger or HEAD moves
+    /// (needs -o; stop with Ctrl-C)
+    #[arg(long, requires = "output")]
+    pub watch: bool,
+    #[command(flatten)]
+    pub at: AtArg,
 }
 
 pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<Outcome> {
@@ -50,34 +64,122 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<Outcome> {
         check_target(path)?;
     }
     let repo = ctx.repo()?;
-    let head = head_commit(&repo)?;
-    let loaded = ctx.load(&repo)?;
+    if a.watch {
+        if a.at.at.is_some() {
+            return Err(user_hint(
+                "--watch follows HEAD; --at names a fixed commit",
+                "drop one of them: what --at shows does not change",
+            ));
+        }
+        return super::serve::watch(ctx, &repo, &a, format);
+    }
+    let (text, steps) = document(ctx, &repo, format, a.all, &a.at)?;
+    match &a.output {
+        None => output::emit(&text),
+        Some(path) => {
+            write_atomically(path, &text)?;
+            output::say(&format!(
+                "wrote {} ({format}, {steps} step(s))",
+                path.display()
+            ));
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+/// The export in `format` ("md", "json" or "html"), and how many steps it
+/// holds.
+pub(super) fn document(
+    ctx: &Ctx,
+    repo: &Repository,
+    format: &str,
+    all: bool,
+    at: &AtArg,
+) -> Result<(String, usize)> {
+    let mode = if format == "html" {
+        Some(export_html::Mode::File)
+    } else {
+        None
+    };
+    with_board(ctx, repo, at, all, None, |board, lives, tip| {
+        let text = match (format, mode) {
+            ("json", _) => output::json(&to_json(board, lives, tip)),
+            (_, Some(mode)) => export_html::render(board, mode),
+            _ => export_md::render(board),
+        };
+        (text, board.steps.len())
+    })
+}
+
+/// The board as `serve` shows it: the page knows `version`, the state it
+/// was made from, to reload itself when the state moves on.
+pub(super) fn served_html(ctx: &Ctx, repo: &Repository, version: &str) -> Result<String> {
+    with_board(
+        ctx,
+        repo,
+        &AtArg { at: None },
+        false,
+        Some(version.to_string()),
+        |board, _, _| export_html::render(board, export_html::Mode::Served),
+    )
+}
+
+/// Reads everything the exports show and hands it to `render`.
+fn with_board<R>(
+    ctx: &Ctx,
+    repo: &Repository,
+    at: &AtArg,
+    all: bool,
+    live_version: Option<String>,
+    render: impl FnOnce(&Board<'_>, &[Live], Option<String>) -> R,
+) -> Result<R> {
+    let head = ctx.at_commit(repo, at)?;
+    let head_id = head.id().to_string();
+    let tree = head.tree()?;
+    let loaded = ctx.load_from(repo, Some(head.id()))?;
     let state = &loaded.state;
-    let steps: Vec<&StepState> = if a.all {
+    let steps: Vec<&StepState> = if all {
         state.defined_steps()
     } else {
         state.active_steps()
     };
-    let lives = assess(&repo, &head.tree()?, &steps)?;
-    let (all, _) = store::read_all(&repo)?;
-    let events = order_events(all);
+    let lives = assess(repo, &loaded.sight, &steps)?;
+    let events = store::events_in_view(repo, &loaded)?;
+    let hidden: HashSet<&str> = if all {
+        HashSet::new()
+    } else {
+        state
+            .defined_steps()
+            .iter()
+            .filter(|s| s.retired)
+            .map(|s| s.id.as_str())
+            .collect()
+    };
+    let timeline = timeline(&events, &hidden);
+    let matchers: Vec<Owns> = steps.iter().map(|s| owns_of(s)).collect();
+    let owned = owned_files_many(repo, &tree, &matchers.iter().collect::<Vec<_>>())?;
+    let red = Redactor::for_repo(repo);
 
     let board_steps: Vec<BoardStep<'_>> = steps
         .iter()
         .zip(&lives)
-        .map(|(s, live)| {
+        .zip(owned)
+        .map(|((s, live), files)| {
             let mine: Vec<&Located> = events.iter().filter(|l| l.event.step == s.id).collect();
+            let evidence: Vec<&Located> = mine
+                .iter()
+                .rev()
+                .filter(|l| l.event.kind == Kind::Evidence)
+                .copied()
+                .collect();
+            let owned_more = files.len().saturating_sub(OWNED_SHOWN);
             BoardStep {
                 state: s,
                 status: live.effective,
                 live_drift: live.live_drift,
                 drift_files: live.files.clone(),
                 unscoped: live.unscoped,
-                last_evidence: mine
-                    .iter()
-                    .rev()
-                    .find(|l| l.event.kind == Kind::Evidence)
-                    .copied(),
+                last_evidence: evidence.first().copied(),
                 tests_note: mine
                     .iter()
                     .rev()
@@ -97,37 +199,131 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<Outcome> {
                     })
                     .copied()
                     .collect(),
+                detail: StepDetail {
+                    owned_files: files
+                        .into_iter()
+                        .take(OWNED_SHOWN)
+                        .map(|f| f.path)
+                        .collect(),
+                    owned_more,
+                    owner: s.mark.as_ref().map(|m| name_of(&m.by).to_string()),
+                    history: timeline
+                        .iter()
+                        .filter(|t| {
+                            t.step == s.id
+                                && matches!(t.kind, Kind::Status | Kind::Evidence | Kind::Ack)
+                        })
+                        .cloned()
+                        .collect(),
+                    last_checks: last_checks(&s.def.checks, &evidence, &red),
+                    ref_files: s
+                        .def
+                        .refs
+                        .iter()
+                        .filter_map(|r| r.split('#').next())
+                        .filter(|p| !p.is_empty() && tree.get_path(Path::new(p)).is_ok())
+                        .map(str::to_string)
+                        .collect(),
+                },
             }
         })
         .collect();
-    let board = Board {
-        project: project_name(&repo),
-        head: head.id().to_string(),
-        exported_at: time::now_rfc3339(),
-        steps: board_steps,
-        timeline: timeline(&events),
-        events: events.len(),
-    };
-    let text = match format {
-        "json" => output::json(&to_json(&board, &lives, loaded.tip.map(|t| t.to_string()))),
-        "html" => export_html::render(&board),
-        _ => export_md::render(&board),
-    };
-    match &a.output {
-        None => output::emit(&text),
-        Some(path) => {
-            write_atomically(path, &text)?;
-            output::say(&format!(
-                "wrote {} ({format}, {} step(s))",
-                path.display(),
-                board.steps.len()
-            ));
+    // The last point is today as the board shows it, live drift included,
+    // so the trend ends where the big number stands.
+    let mut trend = burn_up(&events);
+    if !trend.is_empty() {
+        let today = time::date_part(&time::now_rfc3339()).to_string();
+        let now = BurnPoint {
+            verified: board_steps
+                .iter()
+                .filter(|s| !s.state.retired && s.status == Status::Verified)
+                .count(),
+            total: board_steps.iter().filter(|s| !s.state.retired).count(),
+            day: today,
+        };
+        match trend.last_mut() {
+            Some(last) if last.day >= now.day => {
+                *last = BurnPoint {
+                    day: last.day.clone(),
+                    ..now
+                }
+            }
+            _ => trend.push(now),
         }
     }
-    Ok(Outcome::Ok)
+    let board = Board {
+        project: project_name(repo),
+        head: head_id,
+        exported_at: time::now_rfc3339(),
+        steps: board_steps,
+        events: events.len(),
+        context: BoardContext {
+            // The branch the board was made for: HEAD's, unless --at named
+            // another commit.
+            branch: at.at.is_none().then(|| head_branch(repo)).flatten(),
+            forge: forge_of(repo),
+            phase_order: phase_order(&events),
+            burn_up: trend,
+            live_version,
+            with_retired: all,
+        },
+        timeline,
+    };
+    Ok(render(&board, &lives, loaded.tip.map(|t| t.to_string())))
 }
 
-fn project_name(repo: &git2::Repository) -> String {
+/// Each check command with its newest run among `evidence` (newest first).
+/// Evidence stores commands redacted, so both spellings are looked for.
+fn last_checks<'a>(
+    checks: &[String],
+    evidence: &[&'a Located],
+    red: &Redactor,
+) -> Vec<LastCheck<'a>> {
+    checks
+        .iter()
+        .map(|cmd| {
+            let shown = red.apply(cmd);
+            let run = evidence.iter().find_map(|ev| {
+                ev.event
+                    .fields
+                    .get("checks")
+                    .and_then(Value::as_array)?
+                    .iter()
+                    .find(|c| {
+                        c.get("cmd")
+                            .and_then(Value::as_str)
+                            .is_some_and(|c| c == cmd || c == shown)
+                    })
+                    .map(|c| (*ev, c.clone()))
+            });
+            LastCheck { cmd: shown, run }
+        })
+        .collect()
+}
+
+/// Where the board links to: `ledger.webUrl`, else the forge of the
+/// ledger's remote (`ledger.remote`, `origin`, or the only remote).
+fn forge_of(repo: &Repository) -> Option<Forge> {
+    if let Some(url) = config_str(repo, "ledger.webUrl") {
+        let forge = Forge::from_web_url(&url);
+        if forge.is_none() {
+            output::warn(&format!(
+                "ledger.webUrl '{url}' is not an https URL; the board links nowhere (set it like https://git.example.com/team/project)"
+            ));
+        }
+        return forge;
+    }
+    let remotes = repo.remotes().ok()?;
+    let names: Vec<&str> = remotes.iter().flatten().flatten().collect();
+    let name = config_str(repo, "ledger.remote")
+        .filter(|n| names.contains(&n.as_str()))
+        .or_else(|| names.contains(&"origin").then(|| "origin".to_string()))
+        .or_else(|| (names.len() == 1).then(|| names[0].to_string()))?;
+    let remote = repo.find_remote(&name).ok()?;
+    Forge::from_remote_url(remote.url().ok()?)
+}
+
+fn project_name(repo: &Repository) -> String {
     repo.workdir()
         .unwrap_or_else(|| repo.path())
         .components()
@@ -137,32 +333,47 @@ fn project_name(repo: &git2::Repository) -> String {
         .unwrap_or_else(|| "repository".to_string())
 }
 
-fn timeline(events: &[Located]) -> Vec<TimelineEntry> {
-    let mut seen = HashSet::new();
-    let mut out: Vec<TimelineEntry> = events
-        .iter()
-        .map(|l| {
-            let e = &l.event;
-            let first = e.kind == Kind::Define && seen.insert(e.step.clone());
-            TimelineEntry {
-                at: e.at.clone(),
-                commit: l.commit.clone(),
-                step: e.step.clone(),
-                status: match e.kind {
-                    Kind::Status => e.str_field("status").and_then(Status::parse),
-                    Kind::Evidence if e.str_field("result") == Some("pass") => {
-                        Some(Status::Verified)
-                    }
-                    Kind::Evidence => Some(Status::DriftDetected),
-                    _ => None,
-                },
-                what: log::what(e, first),
-                by: e.by.clone(),
-                run: e.run.clone(),
-                msg: e.str_field("msg").map(str::to_string),
+/// Every event as the timeline shows it, newest first; an edit names what
+/// it changed, found by replaying the fold up to it. Events of `hidden`
+/// (retired) steps are left out.
+fn timeline(events: &[Located], hidden: &HashSet<&str>) -> Vec<TimelineEntry> {
+    let mut replay = LedgerState::default();
+    let mut out: Vec<TimelineEntry> = Vec::new();
+    for l in events {
+        let e = &l.event;
+        let before = replay
+            .step(&e.step)
+            .filter(|s| s.defined.is_some())
+            .map(|s| s.def.clone());
+        replay.apply_located(l, &Everywhere);
+        if hidden.contains(e.step.as_str()) {
+            continue;
+        }
+        let what = match (&before, e.kind) {
+            (Some(before), Kind::Define) => {
+                let after = replay.step(&e.step).map(|s| &s.def);
+                after.map_or_else(|| log::what(e, false), |a| edit_summary(before, a))
             }
-        })
-        .collect();
+            (None, Kind::Define) => log::what(e, true),
+            _ => log::what(e, false),
+        };
+        out.push(TimelineEntry {
+            kind: e.kind,
+            at: e.at.clone(),
+            commit: l.commit.clone(),
+            step: e.step.clone(),
+            status: match e.kind {
+                Kind::Status => e.str_field("status").and_then(Status::parse),
+                Kind::Evidence if e.str_field("result") == Some("pass") => Some(Status::Verified),
+                Kind::Evidence => Some(Status::DriftDetected),
+                _ => None,
+            },
+            what,
+            by: e.by.clone(),
+            run: e.run.clone(),
+            msg: e.str_field("msg").map(str::to_string),
+        });
+    }
     // Newest first, by the time each event says it happened.
     out.reverse();
     out.sort_by(|a, b| b.at.cmp(&a.at));
@@ -171,7 +382,7 @@ fn timeline(events: &[Located]) -> Vec<TimelineEntry> {
 
 /// The folded state: per step the object of `status --json`, plus its whole
 /// definition, the latest evidence with every check, and its history.
-fn to_json(board: &Board<'_>, lives: &[crate::drift::Live], tip: Option<String>) -> Value {
+fn to_json(board: &Board<'_>, lives: &[Live], tip: Option<String>) -> Value {
     let steps: Vec<Value> = board
         .steps
         .iter()
@@ -223,7 +434,7 @@ fn to_json(board: &Board<'_>, lives: &[crate::drift::Live], tip: Option<String>)
 }
 
 /// Fails early, before any work, when `-o` cannot be written.
-fn check_target(path: &Path) -> Result<()> {
+pub(super) fn check_target(path: &Path) -> Result<()> {
     if path.is_dir() {
         return Err(user_hint(
             format!("cannot write '{}': it is a directory", path.display()),
@@ -252,7 +463,7 @@ fn parent_dir(path: &Path) -> PathBuf {
 }
 
 /// A reader of `path` sees the old file or the new one, never half of it.
-fn write_atomically(path: &Path, text: &str) -> Result<()> {
+pub(super) fn write_atomically(path: &Path, text: &str) -> Result<()> {
     let dir = parent_dir(path);
     let fail = |e: std::io::Error| user(format!("cannot write '{}': {e}", path.display()));
     let mut builder = tempfile::Builder::new();

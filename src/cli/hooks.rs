@@ -48,16 +48,21 @@ pub fn run(ctx: &Ctx, a: HooksArgs) -> Result<Outcome> {
                 output::emit(&output::json(&json!({
                     "dir": dir.path.display().to_string(),
                     "core_hooks_path": dir.from_config,
-                    "installed": hooks.iter().all(|h| h.state == "installed"),
+                    "installed": hooks.iter().all(|h| h.runs_ledger()),
                     "hooks": hooks,
                 })));
                 return Ok(Outcome::Ok);
             }
             let mut rows = vec![vec!["HOOK".to_string(), "STATE".into(), "CHAINED".into()]];
             for h in &hooks {
+                let state = match h.manager {
+                    Some(m) if h.state == "managed" => format!("run by {m}"),
+                    Some(m) if h.state == "not_in_manager" => format!("{m}'s, without git-ledger"),
+                    _ => h.state.replace('_', " "),
+                };
                 rows.push(vec![
                     h.name.clone(),
-                    h.state.to_string(),
+                    state,
                     h.chained.clone().unwrap_or_else(|| "-".into()),
                 ]);
             }
@@ -68,7 +73,15 @@ pub fn run(ctx: &Ctx, a: HooksArgs) -> Result<Outcome> {
             };
             output::emit(&format!("hooks directory: {}{via}\n", dir.path.display()));
             output::emit(&output::table(&rows));
-            if hooks.iter().any(|h| h.state != "installed") {
+            for h in hooks.iter().filter(|h| h.state == "not_in_manager") {
+                if let Some(fix) = &h.fix {
+                    output::say(&format!("{}: {fix}", h.name));
+                }
+            }
+            if hooks
+                .iter()
+                .any(|h| !h.runs_ledger() && h.state != "not_in_manager")
+            {
                 output::say("install or update them with: git ledger hooks install");
             }
         }
@@ -78,7 +91,10 @@ pub fn run(ctx: &Ctx, a: HooksArgs) -> Result<Outcome> {
 
 /// `core.hooksPath` may be shared by many repositories (a team-wide hooks dir).
 pub fn warn_shared(dir: &HooksDir) {
-    if dir.from_config {
+    // husky's .husky/_ is this project's own: git-ledger writes into the
+    // project's .husky scripts, which nobody else runs.
+    let husky = crate::hooks::managers::husky_scripts(&dir.path).is_some();
+    if dir.from_config && !husky {
         output::warn(&format!(
             "core.hooksPath is set, so the hooks are in {}; other repositories using that directory run them too",
             dir.path.display()

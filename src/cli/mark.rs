@@ -44,7 +44,7 @@ pub fn run(ctx: &Ctx, a: MarkArgs) -> Result<Outcome> {
         Some(rev) => resolve_commit(&repo, rev)?,
         None => head_commit(&repo)?,
     };
-    let loaded = ctx.load(&repo)?;
+    let loaded = ctx.load_from(&repo, Some(commit.id()))?;
     let step = find_step(&loaded.state, &a.id)?;
     let red = Redactor::for_repo(&repo);
     let by = identity(&repo)?;
@@ -89,10 +89,12 @@ pub fn run(ctx: &Ctx, a: MarkArgs) -> Result<Outcome> {
 
     let before = step.status;
     let commit_id = commit.id();
-    let written = store::append(
+    let written = store::append_view(
         &repo,
+        Some(commit_id),
         &format!("git-ledger: mark {} {}", a.id, status),
-        |state| {
+        |loaded| {
+            let state = &loaded.state;
             find_step(state, &a.id)?;
             let mut drafts = Vec::new();
             let mut status_event = event.clone();

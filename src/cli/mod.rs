@@ -1,6 +1,9 @@
 //! Argument parsing and dispatch; one file per subcommand.
 
+mod branches;
 mod check;
+mod collision;
+mod complete;
 mod define;
 mod docs;
 mod doctor;
@@ -14,6 +17,7 @@ mod mark;
 mod next;
 mod owners;
 mod scan;
+mod serve;
 mod show;
 mod start;
 mod status;
@@ -28,7 +32,7 @@ use crate::ledger::{LedgerState, StepState, step_id};
 use crate::output::{self, Paint};
 use crate::store::{self, Loaded};
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use git2::Repository;
 use std::cell::Cell;
 use std::path::PathBuf;
@@ -48,9 +52,12 @@ pub struct Cli {
     /// Print machine-readable JSON (schemas in docs/json.md)
     #[arg(long, global = true)]
     pub json: bool,
-    /// When to colour output
-    #[arg(long, global = true, value_name = "when", default_value = "auto", value_parser = ["auto", "always", "never"])]
-    pub color: String,
+    /// When to colour output (default: color.ledger, else color.ui, else auto)
+    #[arg(long, global = true, value_name = "when", value_parser = ["auto", "always", "never"])]
+    pub color: Option<String>,
+    /// Do not pipe status, log and show into a pager
+    #[arg(long, global = true)]
+    pub no_pager: bool,
     /// Print only errors and requested data
     #[arg(short, long, global = true)]
     pub quiet: bool,
@@ -79,7 +86,7 @@ pub enum Command {
     /// Which steps own the given paths
     Owners(owners::OwnersArgs),
     /// What to do next: fix drift, re-verify, continue, start
-    Next,
+    Next(next::NextArgs),
     /// CI gate: record drift at HEAD, ingest new trailers; exit 1 on drift
     Check(check::CheckArgs),
     /// Ingest ledger trailers from commits (default: all reachable from HEAD)
@@ -87,6 +94,7 @@ pub enum Command {
     /// Install, remove or inspect the git hooks
     Hooks(hooks::HooksArgs),
     /// Hook entry point, called by the installed shims
+    #[command(hide = true)]
     Hook(hook::HookArgs),
     /// Set the current step: commits get a Ledger-Step trailer
     Start(start::StartArgs),
@@ -102,6 +110,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Write the ledger as markdown (the seed layout), JSON or a one-page HTML board
     Export(export::ExportArgs),
+    /// Serve the HTML board on 127.0.0.1, reloading when the ledger or HEAD moves
+    Serve(serve::ServeArgs),
     /// Check this clone's set-up and the ledger's health
     Doctor,
     /// Print a shell completion script
@@ -109,17 +119,37 @@ pub enum Command {
     /// Write man pages into a directory (used by install.sh)
     #[command(hide = true)]
     Manpages(docs::ManpagesArgs),
+    /// Candidates for the word a shell completes (used by the completion scripts)
+    #[command(name = "__complete", hide = true)]
+    Complete(complete::CompleteArgs),
+}
+
+/// `--at REV`, for the commands that read the ledger.
+#[derive(Args, Clone, Default)]
+pub struct AtArg {
+    /// Read the ledger as seen from this commit, branch or tag (default: HEAD)
+    #[arg(long, value_name = "rev")]
+    pub at: Option<String>,
 }
 
 /// What every command gets: global options and lazily opened state.
 pub struct Ctx {
     pub dir: Option<PathBuf>,
     pub json: bool,
-    pub color: String,
+    pub color: Option<String>,
     warned: Cell<bool>,
 }
 
 impl Ctx {
+    pub fn new(dir: Option<PathBuf>, json: bool, color: Option<String>) -> Ctx {
+        Ctx {
+            dir,
+            json,
+            color,
+            warned: Cell::new(false),
+        }
+    }
+
     pub fn repo(&self) -> Result<Repository> {
         repo::open(self.dir.as_deref())
     }
@@ -128,16 +158,40 @@ impl Ctx {
         if self.json {
             return Paint { on: false };
         }
-        Paint::new(&self.color, repo::config_str(repo, "color.ui"))
+        let color_pager = setting(repo, "color.pager").is_none_or(|v| {
+            !matches!(
+                v.to_ascii_lowercase().as_str(),
+                "false" | "no" | "off" | "0" | "never"
+            )
+        });
+        Paint::new(
+            self.color.as_deref(),
+            setting(repo, "color.ledger"),
+            setting(repo, "color.ui"),
+            color_pager,
+        )
     }
 
-    /// The ledger at its tip, warning once per command about lines that are
-    /// not events this version reads.
+    /// The ledger seen from HEAD, warning once per command about lines
+    /// that are not events this version reads.
     pub fn load(&self, repo: &Repository) -> Result<Loaded> {
+        self.load_from(repo, store::head_oid(repo))
+    }
+
+    /// The ledger seen from `at` (SPEC 2.5).
+    pub fn load_from(&self, repo: &Repository, at: Option<git2::Oid>) -> Result<Loaded> {
         crate::sync::merge_fetched_or_warn(repo);
-        let loaded = store::load(repo)?;
+        let loaded = store::load_at(repo, at)?;
         self.warn_skipped(loaded.skipped, loaded.first_skipped.as_deref());
         Ok(loaded)
+    }
+
+    /// The commit `--at` names, else HEAD.
+    pub fn at_commit<'r>(&self, repo: &'r Repository, at: &AtArg) -> Result<git2::Commit<'r>> {
+        match &at.at {
+            Some(rev) => repo::resolve_commit(repo, rev),
+            None => repo::head_commit(repo),
+        }
     }
 
     pub fn warn_skipped(&self, count: usize, first: Option<&str>) {
@@ -150,39 +204,68 @@ impl Ctx {
     }
 }
 
+/// A config value as git sees it for this command: `git -c` settings
+/// first (git passes them in the environment), then the config files.
+pub fn setting(repo: &Repository, key: &str) -> Option<String> {
+    crate::hooks::flags::command_line_value(key).or_else(|| repo::config_str(repo, key))
+}
+
 pub fn run(cli: Cli) -> Result<Outcome> {
     output::set_quiet(cli.quiet);
-    let ctx = Ctx {
-        dir: cli.dir,
-        json: cli.json,
-        color: cli.color,
-        warned: Cell::new(false),
-    };
-    match cli.command {
-        Command::Init(a) => init::run(&ctx, a),
-        Command::Add(a) => define::add(&ctx, a),
-        Command::Edit(a) => define::edit(&ctx, a),
-        Command::Retire(a) => define::retire(&ctx, a),
-        Command::Mark(a) => mark::run(&ctx, a),
-        Command::Status(a) => status::run(&ctx, a),
-        Command::Show(a) => show::run(&ctx, a),
-        Command::Log(a) => log::run(&ctx, a),
-        Command::Owners(a) => owners::run(&ctx, a),
-        Command::Next => next::run(&ctx),
-        Command::Check(a) => check::run(&ctx, a),
-        Command::Scan(a) => scan::run(&ctx, a),
-        Command::Hooks(a) => hooks::run(&ctx, a),
-        Command::Hook(a) => hook::run(&ctx, a),
-        Command::Start(a) => start::start(&ctx, a),
-        Command::Stop => start::stop(&ctx),
-        Command::Verify(a) => verify::run(&ctx, a),
-        Command::Trust(a) => trust::run(&ctx, a),
-        Command::Doctor => doctor::run(&ctx),
+    crate::terminal::detect();
+    let pages = matches!(
+        cli.command,
+        Command::Status(_) | Command::Log(_) | Command::Show(_)
+    );
+    let ctx = Ctx::new(cli.dir, cli.json, cli.color);
+    if pages && !cli.no_pager {
+        start_pager(&ctx);
+    }
+    let result = dispatch(&ctx, cli.command);
+    crate::terminal::finish();
+    result
+}
+
+/// Pages like `git log`: through git's pager, on a terminal only.
+fn start_pager(ctx: &Ctx) {
+    let Ok(repo) = ctx.repo() else { return };
+    let pager_ledger = setting(&repo, "pager.ledger");
+    let core_pager = setting(&repo, "core.pager");
+    if let Some(pager) =
+        crate::terminal::pager_command(pager_ledger.as_deref(), core_pager.as_deref())
+    {
+        crate::terminal::start_pager(&pager);
+    }
+}
+
+fn dispatch(ctx: &Ctx, command: Command) -> Result<Outcome> {
+    match command {
+        Command::Init(a) => init::run(ctx, a),
+        Command::Add(a) => define::add(ctx, a),
+        Command::Edit(a) => define::edit(ctx, a),
+        Command::Retire(a) => define::retire(ctx, a),
+        Command::Mark(a) => mark::run(ctx, a),
+        Command::Status(a) => status::run(ctx, a),
+        Command::Show(a) => show::run(ctx, a),
+        Command::Log(a) => log::run(ctx, a),
+        Command::Owners(a) => owners::run(ctx, a),
+        Command::Next(a) => next::run(ctx, a),
+        Command::Check(a) => check::run(ctx, a),
+        Command::Scan(a) => scan::run(ctx, a),
+        Command::Hooks(a) => hooks::run(ctx, a),
+        Command::Hook(a) => hook::run(ctx, a),
+        Command::Start(a) => start::start(ctx, a),
+        Command::Stop => start::stop(ctx),
+        Command::Verify(a) => verify::run(ctx, a),
+        Command::Trust(a) => trust::run(ctx, a),
+        Command::Doctor => doctor::run(ctx),
         Command::Completions(a) => docs::completions(a),
         Command::Manpages(a) => docs::manpages(a),
-        Command::Sync(a) => sync::run(&ctx, a),
-        Command::Import(a) => import::run(&ctx, a),
-        Command::Export(a) => export::run(&ctx, a),
+        Command::Complete(a) => complete::run(ctx, a),
+        Command::Sync(a) => sync::run(ctx, a),
+        Command::Import(a) => import::run(ctx, a),
+        Command::Export(a) => export::run(ctx, a),
+        Command::Serve(a) => serve::run(ctx, a),
     }
 }
 

@@ -1,9 +1,8 @@
 //! `git ledger owners PATH…`: which steps own these paths.
 
-use super::Ctx;
+use super::{AtArg, Ctx};
 use crate::drift::{assess, owns_of};
 use crate::error::{Outcome, user_hint};
-use crate::git::repo::head_commit;
 use crate::output;
 use anyhow::Result;
 use clap::Args;
@@ -16,14 +15,16 @@ pub struct OwnersArgs {
     /// Paths, relative to the current directory
     #[arg(required = true, value_name = "path")]
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub at: AtArg,
 }
 
 pub fn run(ctx: &Ctx, a: OwnersArgs) -> Result<Outcome> {
     let repo = ctx.repo()?;
-    let head = head_commit(&repo)?;
-    let loaded = ctx.load(&repo)?;
+    let at = ctx.at_commit(&repo, &a.at)?;
+    let loaded = ctx.load_from(&repo, Some(at.id()))?;
     let steps = loaded.state.active_steps();
-    let lives = assess(&repo, &head.tree()?, &steps)?;
+    let lives = assess(&repo, &loaded.sight, &steps)?;
     let matchers: Vec<_> = steps.iter().map(|s| owns_of(s)).collect();
     let base = ctx.dir.clone().map_or_else(std::env::current_dir, Ok)?;
     let mut results = Vec::new();
@@ -76,7 +77,7 @@ pub fn run(ctx: &Ctx, a: OwnersArgs) -> Result<Outcome> {
 
 /// `path` as written by the user (relative to `base`), relative to the
 /// repository root, with `.` and `..` resolved.
-fn repo_relative(repo: &Repository, base: &Path, path: &Path) -> Result<String> {
+pub(super) fn repo_relative(repo: &Repository, base: &Path, path: &Path) -> Result<String> {
     let Some(workdir) = repo.workdir() else {
         return Ok(path.to_string_lossy().trim_start_matches("./").to_string());
     };

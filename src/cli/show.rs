@@ -1,9 +1,9 @@
 //! `git ledger show ID`: the step card.
 
-use super::{Ctx, find_step, view};
+use super::{AtArg, Ctx, find_step, view};
 use crate::drift::assess;
 use crate::error::Outcome;
-use crate::git::repo::{head_commit, short};
+use crate::git::repo::short;
 use crate::ledger::event::check_passed;
 use crate::ledger::{Kind, Located, Status, time};
 use crate::output::{self, Paint};
@@ -17,20 +17,21 @@ use serde_json::{Value, json};
 pub struct ShowArgs {
     /// Step id
     pub id: String,
+    #[command(flatten)]
+    pub at: AtArg,
 }
 
 pub fn run(ctx: &Ctx, a: ShowArgs) -> Result<Outcome> {
     let repo = ctx.repo()?;
-    let head = head_commit(&repo)?;
-    let loaded = ctx.load(&repo)?;
+    let at = ctx.at_commit(&repo, &a.at)?;
+    let loaded = ctx.load_from(&repo, Some(at.id()))?;
     let state = &loaded.state;
     let step = match state.step(&a.id).filter(|s| s.defined.is_some()) {
         Some(s) => s,
         None => find_step(state, &a.id)?,
     };
-    let live = assess(&repo, &head.tree()?, &[step])?.remove(0);
-    let (all, _) = store::read_all(&repo)?;
-    let mut events: Vec<Located> = crate::ledger::fold::order_events(all)
+    let live = assess(&repo, &loaded.sight, &[step])?.remove(0);
+    let mut events: Vec<Located> = store::events_in_view(&repo, &loaded)?
         .into_iter()
         .filter(|l| l.event.step == step.id)
         .collect();
@@ -96,7 +97,12 @@ pub fn run(ctx: &Ctx, a: ShowArgs) -> Result<Outcome> {
             rows.push(vec!["message".into(), msg.clone()]);
         }
     }
-    if !live.files.is_empty() {
+    if live.scope_changed {
+        rows.push(vec![
+            "changed".into(),
+            p.red("scope changed since it was verified: re-verify"),
+        ]);
+    } else if !live.files.is_empty() {
         rows.push(vec!["changed".into(), p.red(&live.files.join(", "))]);
     }
     let d = &step.def;
@@ -148,6 +154,15 @@ pub fn run(ctx: &Ctx, a: ShowArgs) -> Result<Outcome> {
 
     if let Some(ev) = last_evidence {
         out.push_str(&format!("\n{}\n", p.bold("Last evidence")));
+        if live.evidence_stale == Some(true) {
+            out.push_str(&format!(
+                "  {}\n",
+                p.red(&format!(
+                    "for older content: the owned files changed since; git ledger verify {} runs it again",
+                    step.id
+                ))
+            ));
+        }
         out.push_str(&evidence_block(&p, ev, now));
     }
     let history = |title: &str, status: Status, out: &mut String| {

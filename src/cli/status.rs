@@ -1,10 +1,9 @@
 //! `git ledger status`: the table in definition order, live drift, and a
 //! progress footer per phase.
 
-use super::{Ctx, view};
+use super::{AtArg, Ctx, collision, view};
 use crate::drift::{Live, assess};
 use crate::error::Outcome;
-use crate::git::repo::head_commit;
 use crate::ledger::{Status, StepState, time};
 use crate::output::{self, Paint};
 use anyhow::Result;
@@ -14,17 +13,53 @@ use serde_json::json;
 #[derive(Args)]
 pub struct StatusArgs {
     /// Only the steps of this phase
-    #[arg(long)]
+    #[arg(long, value_name = "phase")]
     pub phase: Option<String>,
+    /// Only steps with these statuses, comma-separated or repeated
+    /// (drift, pending, wip, todo, verified, or the full names)
+    #[arg(long = "status", value_name = "status,…", value_delimiter = ',')]
+    pub statuses: Vec<String>,
+    /// Only the steps that own this path (relative to the current directory)
+    #[arg(long, value_name = "path")]
+    pub owner: Option<std::path::PathBuf>,
     /// Include retired steps
     #[arg(long)]
     pub all: bool,
+    #[command(flatten)]
+    pub at: AtArg,
+    /// Each step's status on each local branch, side by side
+    #[arg(long, conflicts_with = "at")]
+    pub branches: bool,
+    /// With --branches: the remote-tracking branches too
+    #[arg(long, requires = "branches")]
+    pub remotes: bool,
+}
+
+/// A `--status` word: the five names and `mark`'s aliases, except that
+/// `pending` means completed_pending_verification, as in `verify --pending`.
+fn status_filter(word: &str) -> Result<Status> {
+    let w = word.trim().to_ascii_lowercase();
+    if w == "pending" {
+        return Ok(Status::CompletedPendingVerification);
+    }
+    Status::parse(&w).ok_or_else(|| {
+        crate::error::user_hint(
+            format!("--status: '{word}' is not a status"),
+            "give drift, pending, wip, todo, verified or full names, comma-separated: --status drift,pending",
+        )
+    })
 }
 
 pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
+    if a.branches {
+        return super::branches::run(ctx, a.remotes, a.all);
+    }
     let repo = ctx.repo()?;
-    let head = head_commit(&repo)?;
-    let loaded = ctx.load(&repo)?;
+    let head = ctx.at_commit(&repo, &a.at)?;
+    let loaded = ctx.load_from(&repo, Some(head.id()))?;
+    if loaded.tip.is_none() {
+        crate::sync::discover::warn_if_unfetched(&repo);
+    }
     let mut steps: Vec<&StepState> = if a.all {
         loaded.state.defined_steps()
     } else {
@@ -44,13 +79,41 @@ pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
             ));
         }
     }
-    let lives = assess(&repo, &head.tree()?, &steps)?;
+    if let Some(path) = &a.owner {
+        let base = ctx.dir.clone().map_or_else(std::env::current_dir, Ok)?;
+        let rel = super::owners::repo_relative(&repo, &base, path)?;
+        let is_dir = repo.workdir().is_some_and(|w| w.join(&rel).is_dir());
+        steps.retain(|s| crate::drift::owns_of(s).matches(&rel, is_dir));
+    }
+    let mut lives = assess(&repo, &loaded.sight, &steps)?;
+    if !a.statuses.is_empty() {
+        let wanted: Vec<Status> = a
+            .statuses
+            .iter()
+            .filter(|w| !w.trim().is_empty())
+            .map(|w| status_filter(w))
+            .collect::<Result<_>>()?;
+        let keep: Vec<bool> = lives
+            .iter()
+            .map(|l| wanted.contains(&l.effective))
+            .collect();
+        let mut k = keep.iter();
+        steps.retain(|_| *k.next().unwrap_or(&false));
+        let mut k = keep.iter();
+        lives.retain(|_| *k.next().unwrap_or(&false));
+    }
+    let filtered = a.owner.is_some() || !a.statuses.is_empty();
+    let current = crate::hooks::flags::current(&repo);
     let phases = progress(&steps, &lives);
     if ctx.json {
         let rows: Vec<_> = steps
             .iter()
             .zip(&lives)
-            .map(|(s, l)| view::step_json(s, l))
+            .map(|(s, l)| {
+                let mut v = view::step_json(s, l);
+                v["current"] = (current.as_deref() == Some(s.id.as_str())).into();
+                v
+            })
             .collect();
         let verified = lives
             .iter()
@@ -58,10 +121,16 @@ pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
             .count();
         output::emit(&output::json(&json!({
             "head": head.id().to_string(),
+            "collisions": loaded.state.collisions.iter().map(|c| collision::to_json(&repo, c)).collect::<Vec<_>>(),
             "steps": rows,
             "phases": phases.iter().map(|p| json!({"phase": p.name, "verified": p.verified, "total": p.total, "drift": p.drift})).collect::<Vec<_>>(),
             "total": {"verified": verified, "total": steps.len()},
+            "current": current,
         })));
+        return Ok(Outcome::Ok);
+    }
+    if steps.is_empty() && filtered {
+        output::say("no step matches");
         return Ok(Outcome::Ok);
     }
     if steps.is_empty() {
@@ -70,9 +139,23 @@ pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
         );
         return Ok(Outcome::Ok);
     }
-    output::emit(&render(&ctx.paint(&repo), &steps, &lives, &phases));
+    output::emit(&render(
+        &ctx.paint(&repo),
+        &steps,
+        &lives,
+        &phases,
+        current.as_deref(),
+    ));
+    for c in &loaded.state.collisions {
+        output::warn(&collision::describe(&repo, c));
+        output::hint(&collision::hint(c));
+    }
     Ok(Outcome::Ok)
 }
+
+/// The columns a narrow terminal cuts, in order.
+const TITLE: usize = 2;
+const EVIDENCE: usize = 4;
 
 struct Phase {
     name: Option<String>,
@@ -117,7 +200,13 @@ fn progress(steps: &[&StepState], lives: &[Live]) -> Vec<Phase> {
     phases
 }
 
-fn render(paint: &Paint, steps: &[&StepState], lives: &[Live], phases: &[Phase]) -> String {
+fn render(
+    paint: &Paint,
+    steps: &[&StepState],
+    lives: &[Live],
+    phases: &[Phase],
+    current: Option<&str>,
+) -> String {
     let now = time::now_unix();
     let mut rows = vec![
         ["ID", "STATUS", "TITLE", "SINCE", "EVIDENCE"]
@@ -132,26 +221,27 @@ fn render(paint: &Paint, steps: &[&StepState], lives: &[Live], phases: &[Phase])
         if s.retired {
             status = format!("{status} (retired)");
         }
+        // The current step (`start`) is marked as git branch marks HEAD's.
+        let id = match current {
+            Some(c) if c == s.id => format!("{} {}", paint.bold("*"), s.id),
+            Some(_) => format!("  {}", s.id),
+            None => s.id.clone(),
+        };
         rows.push(vec![
-            s.id.clone(),
+            id,
             paint.status(l.effective, &status),
             s.def.title.clone(),
             view::since_text(s.mark.as_ref(), now),
-            view::evidence_text(s.evidence.as_ref(), now),
+            view::evidence_text(s.evidence.as_ref(), l.evidence_stale, now),
         ]);
     }
-    let mut out = output::table(&rows);
+    if current.is_some() {
+        rows[0][0] = format!("  {}", rows[0][0]);
+    }
+    let mut out = output::table_fit(&rows, &[TITLE, EVIDENCE]);
     for (s, l) in steps.iter().zip(lives) {
         if l.live_drift {
-            let files = if l.files.is_empty() {
-                "its owned files".to_string()
-            } else {
-                l.files.join(", ")
-            };
-            out.push_str(&paint.red(&format!(
-                "* {} drifted since it was verified: {files} changed (git ledger show {})",
-                s.id, s.id
-            )));
+            out.push_str(&paint.red(&format!("* {}", view::drift_text(s, l))));
             out.push('\n');
         }
     }

@@ -4,8 +4,10 @@
 //! one failed or timed out, 2 for bad input or untrusted commands, 130 when
 //! interrupted (nothing is recorded for the step that was running).
 
+use super::export::{check_target, write_atomically};
 use super::show::{event_json, evidence_block};
 use super::{Ctx, find_step, run_id};
+use crate::ci::junit;
 use crate::drift::owns_of;
 use crate::error::{Outcome, user_hint};
 use crate::git::fingerprint::{changed_paths, fingerprint, owned_files};
@@ -24,6 +26,7 @@ use clap::Args;
 use git2::{Oid, Repository, Tree};
 use serde_json::{Value, json};
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Each check's limit when neither --timeout nor ledger.checkTimeout says.
@@ -56,9 +59,16 @@ pub struct VerifyArgs {
     /// The commit to verify (default: HEAD)
     #[arg(long, value_name = "rev", conflicts_with = "in_place")]
     pub commit: Option<String>,
+    /// Also write the run as JUnit XML to FILE (one testsuite per step, one
+    /// testcase per check) for CI test reports
+    #[arg(long, value_name = "file")]
+    pub junit: Option<PathBuf>,
 }
 
 pub fn run(ctx: &Ctx, a: VerifyArgs) -> Result<Outcome> {
+    if let Some(path) = &a.junit {
+        check_target(path)?;
+    }
     let repo = ctx.repo()?;
     let timeout = check_timeout(&repo, a.timeout.as_deref())?;
     let commit = match &a.commit {
@@ -67,14 +77,16 @@ pub fn run(ctx: &Ctx, a: VerifyArgs) -> Result<Outcome> {
     };
     let commit_id = commit.id();
     let tree = commit.tree()?;
-    let loaded = ctx.load(&repo)?;
+    let loaded = ctx.load_from(&repo, Some(commit_id))?;
     let (steps, skipped) = select(&loaded.state, &a)?;
     for s in &skipped {
         output::warn(&format!(
             "{s} is completed_pending_verification but has no checks; give it one with: git ledger edit {s} --check '<command>'"
         ));
     }
+    let mut report = Report::new(a.junit.clone(), commit_id, &skipped, &loaded.state);
     if steps.is_empty() {
+        report.write()?;
         if ctx.json {
             output::emit(&output::json(&json!({
                 "commit": commit_id.to_string(), "result": "pass", "steps": [], "skipped": skipped,
@@ -89,10 +101,17 @@ pub fn run(ctx: &Ctx, a: VerifyArgs) -> Result<Outcome> {
         }
         return Ok(Outcome::Ok);
     }
-    if !a.trust {
-        refuse_untrusted(&repo, &steps)?;
+    if !a.trust
+        && let Err(refusal) = refuse_untrusted(&repo, &steps)
+    {
+        report.refused(&repo, &steps);
+        report.write()?;
+        return Err(refusal);
     }
     let dirty = a.in_place && work_tree_is_dirty(&repo)?;
+    if !a.in_place && a.commit.is_none() {
+        warn_untested_edits(&repo, &steps, commit_id)?;
+    }
 
     let by = identity(&repo)?;
     let run = run_id(a.run.clone());
@@ -146,6 +165,7 @@ pub fn run(ctx: &Ctx, a: VerifyArgs) -> Result<Outcome> {
                 red: &red,
             },
         )?;
+        report.ran(step, &recorded);
         if ctx.json {
             reports.push(recorded.to_json(step));
         } else if stream {
@@ -155,6 +175,7 @@ pub fn run(ctx: &Ctx, a: VerifyArgs) -> Result<Outcome> {
         }
     }
     drop(checkout);
+    report.write()?;
     // Written only now when stdout is a pipe: a reader that goes away
     // early must not end the process before the checkout is removed.
     output::emit(&text);
@@ -175,6 +196,98 @@ pub fn run(ctx: &Ctx, a: VerifyArgs) -> Result<Outcome> {
     })
 }
 
+/// The `--junit` report, filled in as steps run and written at the end
+/// (also when the run is refused, so that CI shows why nothing ran).
+struct Report {
+    path: Option<PathBuf>,
+    commit: String,
+    suites: Vec<junit::Suite>,
+}
+
+impl Report {
+    fn new(
+        path: Option<PathBuf>,
+        commit: Oid,
+        no_checks: &[String],
+        state: &LedgerState,
+    ) -> Report {
+        let mut r = Report {
+            path,
+            commit: commit.to_string(),
+            suites: Vec::new(),
+        };
+        for id in no_checks {
+            let title = state
+                .step(id)
+                .map(|s| s.def.title.clone())
+                .unwrap_or_default();
+            let mut suite = r.suite(id, &title, time::now_rfc3339());
+            suite.cases.push(junit::Case::skipped(
+                "(no checks)",
+                &format!("{id} is completed_pending_verification but has no checks: git ledger edit {id} --check '<command>'"),
+            ));
+            r.suites.push(suite);
+        }
+        r
+    }
+
+    fn suite(&self, id: &str, title: &str, timestamp: String) -> junit::Suite {
+        junit::Suite {
+            step: id.to_string(),
+            title: title.to_string(),
+            timestamp,
+            properties: vec![("commit".into(), self.commit.clone())],
+            cases: Vec::new(),
+        }
+    }
+
+    /// Nothing ran: every check is skipped, each saying why.
+    fn refused(&mut self, repo: &Repository, steps: &[StepState]) {
+        let trust = Trust::load(repo).ok();
+        let red = Redactor::for_repo(repo);
+        for s in steps {
+            let mut suite = self.suite(&s.id, &s.def.title, time::now_rfc3339());
+            for cmd in &s.def.checks {
+                let why = if trust.as_ref().is_some_and(|t| t.trusts(cmd)) {
+                    "not run: this run refused check commands not trusted in this clone".to_string()
+                } else {
+                    format!(
+                        "not trusted in this clone: git ledger trust {} (in CI: git ledger verify --trust)",
+                        s.id
+                    )
+                };
+                suite
+                    .cases
+                    .push(junit::Case::skipped(&red.apply(cmd), &why));
+            }
+            self.suites.push(suite);
+        }
+    }
+
+    fn ran(&mut self, step: &StepState, r: &Recorded) {
+        let e = &r.evidence.event;
+        let mut suite = self.suite(&step.id, &step.def.title, e.at.clone());
+        let after = r
+            .status
+            .as_ref()
+            .and_then(|l| l.event.str_field("status"))
+            .unwrap_or(r.before.as_str());
+        suite.properties.push(("status".into(), after.to_string()));
+        suite.properties.push(("evidence".into(), e.id.clone()));
+        if let Some(checks) = e.fields.get("checks").and_then(Value::as_array) {
+            suite.cases = checks.iter().map(junit::Case::from_check).collect();
+        }
+        self.suites.push(suite);
+    }
+
+    fn write(&self) -> Result<()> {
+        match &self.path {
+            Some(path) => write_atomically(path, &junit::render(&self.suites)),
+            None => Ok(()),
+        }
+    }
+}
+
 /// For `--in-place`: whether the work tree has uncommitted changes (and a
 /// warning saying what that means), or an error in a bare repository.
 fn work_tree_is_dirty(repo: &Repository) -> Result<bool> {
@@ -192,6 +305,42 @@ fn work_tree_is_dirty(repo: &Repository) -> Result<bool> {
         ));
     }
     Ok(!changed.is_empty())
+}
+
+/// A clean checkout tests HEAD, not the work tree: say so when a step's
+/// own files have uncommitted changes, which the user may think were tested.
+fn warn_untested_edits(repo: &Repository, steps: &[StepState], commit: Oid) -> Result<()> {
+    if repo.workdir().is_none() {
+        return Ok(());
+    }
+    let changed = work_tree_dirty(repo)?;
+    if changed.is_empty() {
+        return Ok(());
+    }
+    for step in steps {
+        let owns = owns_of(step);
+        let mine: Vec<String> = changed
+            .iter()
+            .filter(|p| {
+                let is_dir = p.ends_with('/');
+                owns.matches(p.trim_end_matches('/'), is_dir)
+            })
+            .cloned()
+            .collect();
+        if !mine.is_empty() {
+            output::warn(&format!(
+                "{}: uncommitted changes to its files are not part of this run, which tests {} as committed: {}",
+                step.id,
+                short(&commit.to_string()),
+                examples(&mine)
+            ));
+            eprintln!(
+                "hint: commit them first, or test the work tree as it is with: git ledger verify --in-place {}",
+                step.id
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Runs a step's checks one after the other, all of them; None when a
@@ -365,6 +514,14 @@ fn record(
 ) -> Result<Recorded> {
     let owns = owns_of(step);
     let owned = owned_files(repo, tree, &owns)?;
+    if !step.def.owns.is_empty() && owned.is_empty() {
+        output::warn(&format!(
+            "{}: its owned globs ({}) match no file at {}: this run covers no owned file, and later changes cannot show as drift",
+            step.id,
+            step.def.owns.join(", "),
+            short(&commit.to_string())
+        ));
+    }
     let fp = (!step.def.owns.is_empty()).then(|| fingerprint(&owned));
     let subject = Subject {
         tree: tree.id().to_string(),
@@ -379,15 +536,16 @@ fn record(
     let passed = runs.iter().all(CheckRun::passed);
     let msg = verify::summary(runs, who.red);
     let mut before = step.status;
-    let written = store::append(
+    let written = store::append_view(
         repo,
+        Some(commit),
         &format!(
             "git-ledger: verify {} {}",
             step.id,
             if passed { "pass" } else { "fail" }
         ),
-        |state| {
-            let current = state.step(&step.id);
+        |loaded| {
+            let current = loaded.state.step(&step.id);
             before = current.map_or(Status::NotStarted, |s| s.status);
             // The id is fixed here so that the status can name it; `prev`
             // keeps two identical runs in one second two events.
@@ -479,6 +637,9 @@ fn step_text(p: &output::Paint, step: &StepState, r: &Recorded) -> String {
             };
             if let Some(files) = l.event.list_field("files") {
                 s.push_str(&format!(" (changed since verified: {})", files.join(", ")));
+            } else if after == Status::DriftDetected && step.baseline.is_none() {
+                // Nothing drifted: the step was never verified. Its checks fail.
+                s.push_str(": its checks fail; it was never verified, so this is a failure to fix, not drift");
             }
             s
         }

@@ -15,15 +15,37 @@ pub fn since_text(mark: Option<&StatusMark>, now: i64) -> String {
     }
 }
 
+/// Why a step drifted live, and what to do: "S04 drifted since it was
+/// verified: a.rs changed (git ledger show S04)".
+pub fn drift_text(s: &StepState, live: &Live) -> String {
+    if live.scope_changed {
+        return format!(
+            "{} drifted since it was verified: scope changed (its owns now cover other files), re-verify: git ledger verify {}",
+            s.id, s.id
+        );
+    }
+    let files = if live.files.is_empty() {
+        "its owned files".to_string()
+    } else {
+        live.files.join(", ")
+    };
+    format!(
+        "{} drifted since it was verified: {files} changed (git ledger show {})",
+        s.id, s.id
+    )
+}
+
 /// (passed, total) over an evidence event's checks.
 pub fn check_counts(ev: &EvidenceSummary) -> (usize, usize) {
-    let checks = ev.checks.as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let checks = ev.checks();
+    let checks = checks.as_array().map(Vec::as_slice).unwrap_or(&[]);
     let passed = checks.iter().filter(|c| check_passed(c)).count();
     (passed, checks.len())
 }
 
-/// "pass 3/3, 2 hours ago" / "manual, 1 day ago" / "-"
-pub fn evidence_text(ev: Option<&EvidenceSummary>, now: i64) -> String {
+/// "pass 3/3, 2 hours ago" / "manual, 1 day ago" / "-"; evidence taken on
+/// other content than the owned files have now says so.
+pub fn evidence_text(ev: Option<&EvidenceSummary>, stale: Option<bool>, now: i64) -> String {
     let Some(ev) = ev else { return "-".into() };
     let (passed, total) = check_counts(ev);
     let mut s = if total == 0 {
@@ -34,7 +56,11 @@ pub fn evidence_text(ev: Option<&EvidenceSummary>, now: i64) -> String {
     if ev.dirty {
         s.push_str(" (dirty tree)");
     }
-    format!("{s}, {}", time::relative_at(&ev.at, now))
+    s = format!("{s}, {}", time::relative_at(&ev.at, now));
+    if stale == Some(true) {
+        s.push_str(" · for older content");
+    }
+    s
 }
 
 pub fn mark_json(m: Option<&StatusMark>) -> Value {
@@ -42,12 +68,12 @@ pub fn mark_json(m: Option<&StatusMark>) -> Value {
         None => Value::Null,
         Some(m) => json!({
             "commit": m.commit, "at": m.at, "by": m.by, "source": m.source,
-            "msg": m.msg, "run": m.run, "event": m.event,
+            "msg": m.msg, "run": m.run, "event": m.event, "by_content": m.by_content,
         }),
     }
 }
 
-pub fn evidence_json(ev: Option<&EvidenceSummary>) -> Value {
+pub fn evidence_json(ev: Option<&EvidenceSummary>, stale: Option<bool>) -> Value {
     match ev {
         None => Value::Null,
         Some(ev) => {
@@ -55,7 +81,7 @@ pub fn evidence_json(ev: Option<&EvidenceSummary>) -> Value {
             json!({
                 "result": ev.result, "commit": ev.commit, "at": ev.at, "dirty": ev.dirty,
                 "run": ev.run, "event": ev.event, "checks_passed": passed, "checks_total": total,
-                "fingerprint": ev.fingerprint,
+                "fingerprint": ev.fingerprint, "stale": stale == Some(true),
             })
         }
     }
@@ -71,10 +97,11 @@ pub fn step_json(s: &StepState, live: &Live) -> Value {
         "recorded_status": s.status.as_str(),
         "live_drift": live.live_drift,
         "drift_files": live.files,
+        "scope_changed": live.scope_changed,
         "unscoped": live.unscoped,
         "retired": s.retired,
         "since": mark_json(s.mark.as_ref()),
-        "evidence": evidence_json(s.evidence.as_ref()),
+        "evidence": evidence_json(s.evidence.as_ref(), live.evidence_stale),
         "verified": s.baseline.as_ref().map(|b| json!({
             "commit": b.commit, "at": b.at, "fingerprint": b.fingerprint, "tree": b.tree,
         })),

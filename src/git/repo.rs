@@ -57,6 +57,15 @@ pub fn head_commit(repo: &Repository) -> Result<Commit<'_>> {
         .map_err(|e| user(format!("HEAD does not point at a commit: {}", e.message())))
 }
 
+/// The branch HEAD is on (`main`), or None when HEAD is detached.
+pub fn head_branch(repo: &Repository) -> Option<String> {
+    let head = repo.head().ok()?;
+    if !head.is_branch() {
+        return None;
+    }
+    head.shorthand().ok().map(str::to_string)
+}
+
 /// Resolves a revision (`--commit REV`) to a commit.
 pub fn resolve_commit<'r>(repo: &'r Repository, rev: &str) -> Result<Commit<'r>> {
     repo.revparse_single(rev)

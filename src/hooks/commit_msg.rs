@@ -33,10 +33,10 @@ pub fn run(args: &[String]) -> Result<Verdict> {
     if found.is_empty() && !strict {
         return Ok(Verdict::Pass);
     }
-    let state = store::load(&repo)?.state;
-    let mut errors = invalid_trailers(&found, &state);
+    let loaded = store::load(&repo)?;
+    let mut errors = invalid_trailers(&found, &loaded.state);
     if strict && errors.is_empty() && !merging(&repo) {
-        errors.extend(undeclared(&repo, &state, &found)?);
+        errors.extend(undeclared(&repo, &loaded, &found)?);
     }
     if errors.is_empty() {
         return Ok(Verdict::Pass);
@@ -91,7 +91,7 @@ fn merging(repo: &Repository) -> bool {
 /// Strict mode: staged changes to watched steps' files the message does not declare.
 fn undeclared(
     repo: &Repository,
-    state: &LedgerState,
+    loaded: &store::Loaded,
     found: &LedgerTrailers,
 ) -> Result<Vec<(String, String)>> {
     // The tree git is about to commit (git writes the same objects next).
@@ -104,7 +104,7 @@ fn undeclared(
     if paths.is_empty() {
         return Ok(Vec::new());
     }
-    let mut batch = Batch::new(repo, state.clone(), false)?;
+    let mut batch = Batch::new(repo, loaded, false)?;
     let found_steps = touch::undeclared(&mut batch, &staged, &paths, found)?;
     Ok(found_steps
         .into_iter()

@@ -1,4 +1,4 @@
-//! The hook flags file: `ledger.current` and `ledger.strict` as plain
+//! The hook flags file: the current step and `ledger.strict` as plain
 //! `key=value` lines in `<git dir>/git-ledger/hook-flags`, so that the
 //! shims of `prepare-commit-msg` and `commit-msg` can leave early with
 //! shell built-ins instead of starting a process on every commit.
@@ -17,11 +17,18 @@ fn path(repo: &Repository) -> PathBuf {
     repo.path().join("git-ledger").join("hook-flags")
 }
 
+/// This worktree's current step (`start`/`stop`): a file in the
+/// worktree's own git dir, so that two worktrees work on two steps.
+pub fn current_file(repo: &Repository) -> PathBuf {
+    repo.path().join("git-ledger").join("current")
+}
+
 /// The config files git reads for this repository (the shim checks the same list).
 fn config_files(repo: &Repository) -> Vec<PathBuf> {
     let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
     let home = env("HOME").map(PathBuf::from).unwrap_or_default();
     vec![
+        current_file(repo),
         crate::git::repo::common_dir(repo).join("config"),
         repo.path().join("config.worktree"),
         env("GIT_CONFIG_GLOBAL")
@@ -82,7 +89,7 @@ pub fn refresh(repo: &Repository) {
     }
     let content = format!(
         "current={}\nstrict={}\n",
-        config_str(repo, "ledger.current").unwrap_or_default(),
+        stored_current(repo).unwrap_or_default(),
         config_bool(repo, "ledger.strict").unwrap_or(true)
     );
     let fresh = mtime_secs(&target).is_some_and(|written| {
@@ -197,9 +204,21 @@ pub fn strict(repo: &Repository) -> Result<bool, ()> {
     }
 }
 
-/// `ledger.current`, honouring `git -c` too.
+/// The current step: `git -c ledger.current=ID` for one command, else
+/// this worktree's file, else `ledger.current` in config (where older
+/// versions kept it, shared by every worktree).
 pub fn current(repo: &Repository) -> Option<String> {
     command_line_value("ledger.current")
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .or_else(|| stored_current(repo))
+}
+
+fn stored_current(repo: &Repository) -> Option<String> {
+    std::fs::read_to_string(current_file(repo))
+        .ok()
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
         .or_else(|| config_str(repo, "ledger.current"))
         .filter(|c| !c.trim().is_empty())
 }

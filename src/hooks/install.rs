@@ -5,6 +5,7 @@
 //! that is not ours is renamed to `<name>.ledger-chained` and run by our
 //! shim first; uninstalling renames it back, so it returns byte for byte.
 
+use super::managers::{self, Manager};
 use super::shim::{CHAINED_SUFFIX, HOOKS, is_ours, shim};
 use crate::error::user_hint;
 use anyhow::{Context, Result};
@@ -18,6 +19,8 @@ use std::path::{Path, PathBuf};
 pub struct HooksDir {
     pub path: PathBuf,
     pub from_config: bool,
+    /// The work tree's root, where hook managers keep their configuration.
+    pub root: Option<PathBuf>,
 }
 
 pub fn hooks_dir(repo: &Repository) -> Result<HooksDir> {
@@ -37,11 +40,13 @@ pub fn hooks_dir(repo: &Repository) -> Result<HooksDir> {
         return Ok(HooksDir {
             path,
             from_config: true,
+            root: repo.workdir().map(Path::to_path_buf),
         });
     }
     Ok(HooksDir {
         path: crate::git::repo::common_dir(repo).join("hooks"),
         from_config: false,
+        root: repo.workdir().map(Path::to_path_buf),
     })
 }
 
@@ -51,10 +56,23 @@ pub struct HookState {
     pub name: String,
     pub path: String,
     /// `installed`, `outdated` (ours, another version), `missing`, `foreign`
-    /// (someone else's hook, ours not installed), `not_executable`.
+    /// (someone else's hook, ours not installed), `not_executable`,
+    /// `managed` (a hook manager runs git-ledger for it), `not_in_manager`
+    /// (a hook manager's hook whose configuration does not call git-ledger).
     pub state: &'static str,
     /// A previous hook our shim runs first.
     pub chained: Option<String>,
+    /// `pre-commit`, `husky` or `lefthook` when one of them owns the hook.
+    pub manager: Option<&'static str>,
+    /// What to do when the hook does not run git-ledger.
+    pub fix: Option<String>,
+}
+
+impl HookState {
+    /// Whether git-ledger runs for this hook.
+    pub fn runs_ledger(&self) -> bool {
+        matches!(self.state, "installed" | "managed")
+    }
 }
 
 fn chained_path(hook: &Path) -> PathBuf {
@@ -72,24 +90,64 @@ fn is_executable(p: &Path) -> bool {
 }
 
 pub fn status(dir: &HooksDir) -> Vec<HookState> {
+    let husky = managers::husky_scripts(&dir.path);
     HOOKS
         .iter()
         .map(|name| {
             let path = dir.path.join(name);
             let chained = chained_path(&path);
-            let state = match fs::read(&path) {
-                Err(_) if !exists(&path) => "missing",
-                Err(_) => "foreign",
-                Ok(c) if !is_ours(&c) => "foreign",
-                Ok(c) if c != shim(name).as_bytes() => "outdated",
-                Ok(_) if !is_executable(&path) => "not_executable",
-                Ok(_) => "installed",
+            let mut manager = None;
+            let mut fix = None;
+            let state = match (&husky, fs::read(&path)) {
+                (Some(scripts), _) => {
+                    manager = Some(Manager::Husky);
+                    if managers::has_husky_block(&scripts.join(name)) {
+                        "managed"
+                    } else {
+                        fix = Some("git ledger hooks install".into());
+                        "missing"
+                    }
+                }
+                (None, Err(_)) if !exists(&path) => "missing",
+                (None, Err(_)) => "foreign",
+                (None, Ok(c)) if is_ours(&c) => match () {
+                    _ if c != shim(name).as_bytes() => "outdated",
+                    _ if !is_executable(&path) => "not_executable",
+                    _ => "installed",
+                },
+                (None, Ok(c)) => match managers::generated_by(&c) {
+                    Some(m) => {
+                        manager = Some(m);
+                        let root = dir.root.as_deref().unwrap_or(&dir.path);
+                        if managers::config_calls_ledger(m, root, name) {
+                            "managed"
+                        } else {
+                            let mut how = managers::how_to_add(m, name);
+                            let old = path.with_extension("old");
+                            if fs::read(&old).is_ok_and(|o| is_ours(&o)) {
+                                how = format!(
+                                    "{} moved git-ledger's hook aside to {}; {how}",
+                                    m.name(),
+                                    old.display()
+                                );
+                            }
+                            fix = Some(how);
+                            "not_in_manager"
+                        }
+                    }
+                    None => "foreign",
+                },
             };
             HookState {
                 name: name.to_string(),
-                path: path.display().to_string(),
+                path: match &husky {
+                    Some(scripts) => scripts.join(name).display().to_string(),
+                    None => path.display().to_string(),
+                },
                 state,
                 chained: exists(&chained).then(|| chained.display().to_string()),
+                manager: manager.map(Manager::name),
+                fix,
             }
         })
         .collect()
@@ -108,8 +166,24 @@ pub fn install(repo: &Repository) -> Result<(HooksDir, Vec<String>)> {
         )
     })?;
     let mut changes = Vec::new();
+    if let Some(scripts) = managers::husky_scripts(&dir.path) {
+        for name in HOOKS {
+            let script = scripts.join(name);
+            if managers::add_husky_block(&script, name)
+                .with_context(|| format!("cannot write {}", script.display()))?
+            {
+                changes.push(format!(
+                    "added git-ledger's {name} hook to {} (husky runs it)",
+                    script.display()
+                ));
+            }
+        }
+        super::flags::refresh(repo);
+        return Ok((dir, changes));
+    }
+    let root = dir.root.clone().unwrap_or_else(|| dir.path.clone());
     for name in HOOKS {
-        if let Some(c) = install_one(&dir.path, name)? {
+        if let Some(c) = install_one(&dir.path, &root, name)? {
             changes.push(c);
         }
     }
@@ -117,13 +191,27 @@ pub fn install(repo: &Repository) -> Result<(HooksDir, Vec<String>)> {
     Ok((dir, changes))
 }
 
-fn install_one(dir: &Path, name: &str) -> Result<Option<String>> {
+fn install_one(dir: &Path, root: &Path, name: &str) -> Result<Option<String>> {
     let path = dir.join(name);
     let chained = chained_path(&path);
     let wanted = shim(name);
     let mut what = format!("installed the {name} hook");
     if exists(&path) {
         let current = fs::read(&path).unwrap_or_default();
+        // A manager regenerates its hooks: a shim put there would be
+        // renamed or overwritten. Its own configuration must call us.
+        if let Some(m) = managers::generated_by(&current)
+            .filter(|m| matches!(m, Manager::PreCommit | Manager::Lefthook))
+        {
+            if !managers::config_calls_ledger(m, root, name) {
+                crate::output::warn(&format!(
+                    "{name} is {}'s hook, which does not call git-ledger: {}",
+                    m.name(),
+                    managers::how_to_add(m, name)
+                ));
+            }
+            return Ok(None);
+        }
         if is_ours(&current) {
             if current == wanted.as_bytes() && is_executable(&path) {
                 return Ok(None);
@@ -161,6 +249,21 @@ fn write_executable(path: &Path, content: &str) -> Result<()> {
 /// Removes our shims and puts chained hooks back; one line per change.
 pub fn uninstall(repo: &Repository) -> Result<(HooksDir, Vec<String>)> {
     let dir = hooks_dir(repo)?;
+    if let Some(scripts) = managers::husky_scripts(&dir.path) {
+        let mut changes = Vec::new();
+        for name in HOOKS {
+            let script = scripts.join(name);
+            if managers::remove_husky_block(&script)
+                .with_context(|| format!("cannot write {}", script.display()))?
+            {
+                changes.push(format!(
+                    "removed git-ledger's {name} hook from {}",
+                    script.display()
+                ));
+            }
+        }
+        return Ok((dir, changes));
+    }
     // Shims inside the work tree (core.hooksPath=hooks, say) are project files.
     if let Some(root) = repo.workdir()
         && dir.from_config

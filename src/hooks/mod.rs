@@ -8,6 +8,7 @@
 mod commit_msg;
 pub mod flags;
 pub mod install;
+pub mod managers;
 mod post_commit;
 mod post_merge;
 mod post_rewrite;

@@ -18,11 +18,16 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 
 pub fn run(args: &[String]) -> Result<Verdict> {
-    let command = args.first().map(String::as_str).unwrap_or("");
+    // The pre-commit framework passes the command in its environment instead.
+    let from_env = std::env::var("PRE_COMMIT_REWRITE_COMMAND").unwrap_or_default();
+    let command = args.first().map(String::as_str).unwrap_or(&from_env);
     let mut input = Vec::new();
     std::io::stdin().read_to_end(&mut input)?;
-    let pairs = parse_pairs(&String::from_utf8_lossy(&input));
+    let mut pairs = parse_pairs(&String::from_utf8_lossy(&input));
     let repo = repo::open(None)?;
+    if pairs.is_empty() && command == "amend" {
+        pairs.extend(amend_from_reflog(&repo));
+    }
     let carried = carry(&repo, &pairs)?;
     if carried > 0 {
         eprintln!(
@@ -73,6 +78,20 @@ pub fn run(args: &[String]) -> Result<Verdict> {
     })?;
     say::outcome(&written, &report);
     Ok(Verdict::Pass)
+}
+
+/// The amended commit and its replacement, from HEAD's reflog: for hook
+/// runners that call post-rewrite without its list on stdin (the
+/// pre-commit framework does), so that an `--amend --trailer` still counts.
+fn amend_from_reflog(repo: &Repository) -> Option<(Oid, Oid)> {
+    let log = repo.reflog("HEAD").ok()?;
+    let last = log.get(0)?;
+    let amended = last
+        .message()
+        .is_ok_and(|m| m.is_some_and(|m| m.starts_with("commit (amend)")));
+    let head = repo.head().ok()?.target()?;
+    (amended && last.id_new() == head && !last.id_old().is_zero())
+        .then(|| (last.id_old(), last.id_new()))
 }
 
 /// `old new [extra]` lines; anything else is ignored.

@@ -47,7 +47,7 @@ fi
 [ "${GIT_LEDGER_SKIP:-}" = 1 ] && exit 0
 
 # Every commit runs these hooks: when git-ledger has nothing to do, leave
-# with shell built-ins. ledger.current and ledger.strict come from the
+# with shell built-ins. The current step and ledger.strict come from the
 # flags file git-ledger keeps in the git dir, trusted only while it is
 # newer than every config file git reads; else from `git config`.
 ledger_config() { # $1: current | strict; sets $value
@@ -61,7 +61,8 @@ ledger_config() { # $1: current | strict; sets $value
     fi
     flags=$gitdir/git-ledger/hook-flags
     if [ -f "$flags" ] && [ -z "${GIT_CONFIG_PARAMETERS:-}${GIT_CONFIG_COUNT:-}" ]; then
-        for f in "$common/config" "$gitdir/config.worktree" "${GIT_CONFIG_GLOBAL:-$HOME/.gitconfig}" \
+        for f in "$gitdir/git-ledger/current" "$common/config" "$gitdir/config.worktree" \
+            "${GIT_CONFIG_GLOBAL:-$HOME/.gitconfig}" \
             "${XDG_CONFIG_HOME:-$HOME/.config}/git/config" "${GIT_CONFIG_SYSTEM:-/etc/gitconfig}"; do
             if [ -e "$f" ] && ! [ "$flags" -nt "$f" ]; then flags=; break; fi
         done
@@ -73,7 +74,8 @@ ledger_config() { # $1: current | strict; sets $value
         fi
     fi
     case "$1" in
-    current) value=$(git config --get ledger.current 2>/dev/null) ;;
+    current) [ -f "$gitdir/git-ledger/current" ] && read -r value <"$gitdir/git-ledger/current"
+        [ -n "$value" ] || value=$(git config --get ledger.current 2>/dev/null) ;;
     strict) value=$(git config --type=bool --get ledger.strict 2>/dev/null) ;;
     esac
 }

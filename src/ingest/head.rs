@@ -28,7 +28,7 @@ pub fn recorder(repo: &git2::Repository, head: &Commit<'_>) -> String {
 pub fn record(batch: &mut Batch<'_>, head: &Commit<'_>, by: &str, source: &str) -> Result<()> {
     let steps: Vec<StepState> = batch.state.active_steps().into_iter().cloned().collect();
     let refs: Vec<&StepState> = steps.iter().collect();
-    let lives = assess(batch.repo, &head.tree()?, &refs)?;
+    let lives = assess(batch.repo, &batch.sight, &refs)?;
     let head_id = head.id();
     let run = crate::cli::run_id(None);
     for (step, live) in steps.iter().zip(lives) {

@@ -23,7 +23,7 @@ use crate::git::treediff;
 use crate::ledger::event::hash_id;
 use crate::ledger::{Event, Kind, LedgerState, Located, Status, StepState, time};
 use crate::redact::Redactor;
-use crate::store::{self, Draft, notes};
+use crate::store::{self, Draft, Loaded, Sight, notes};
 use anyhow::Result;
 use git2::{Commit, Oid, Repository, Tree};
 use serde::Serialize;
@@ -144,6 +144,8 @@ pub struct Report {
 pub struct Batch<'r> {
     pub repo: &'r Repository,
     pub state: LedgerState,
+    /// What the commit the batch is judged at sees (SPEC 2.5).
+    pub sight: Sight,
     pub drafts: Vec<Draft>,
     pub report: Report,
     /// Trailer statuses of old commits give way to later ones (scan, check);
@@ -156,13 +158,15 @@ pub struct Batch<'r> {
     /// The range being ingested and its tip, for `is_later`.
     range: Option<(Vec<Oid>, Oid)>,
     lineage: Option<lineage::Lineage>,
+    ancestry: Option<crate::git::history::History<'r>>,
 }
 
 impl<'r> Batch<'r> {
-    pub fn new(repo: &'r Repository, state: LedgerState, history: bool) -> Result<Batch<'r>> {
+    pub fn new(repo: &'r Repository, loaded: &Loaded, history: bool) -> Result<Batch<'r>> {
         Ok(Batch {
             repo,
-            state,
+            state: loaded.state.clone(),
+            sight: loaded.sight.clone(),
             drafts: Vec::new(),
             report: Report::default(),
             history,
@@ -172,6 +176,7 @@ impl<'r> Batch<'r> {
             redactor: None,
             range: None,
             lineage: None,
+            ancestry: None,
         })
     }
 
@@ -180,10 +185,13 @@ impl<'r> Batch<'r> {
     pub fn push(&mut self, commit: Oid, mut event: Event, origin: &str) {
         event.id = hash_id(origin.as_bytes());
         event.seq = self.state.max_seq + 1;
-        self.state.apply(&Located {
-            commit: commit.to_string(),
-            event: event.clone(),
-        });
+        if let Ok(record) = crate::ledger::record::Record::from_event(&event) {
+            let stored = crate::ledger::record::Stored {
+                commit: commit.to_string(),
+                record,
+            };
+            self.state.apply_from(&stored, &self.sight);
+        }
         if let Some(known) = self.notes_on.get_mut(&commit) {
             known.push(event.clone());
         }
@@ -262,6 +270,14 @@ impl<'r> Batch<'r> {
         if l == commit.id {
             return true;
         }
+        let repo = self.repo;
+        if let Some(answer) = self
+            .ancestry
+            .get_or_insert_with(|| crate::git::history::History::open(repo))
+            .is_ancestor(commit.id, l)
+        {
+            return answer;
+        }
         if self.lineage.is_none()
             && let Some((commits, head)) = &self.range
         {
@@ -280,10 +296,25 @@ impl<'r> Batch<'r> {
     }
 }
 
-/// Plans with `plan` and writes the events with compare-and-swap; on a
-/// lost race the plan runs again against the state that won.
+/// Plans with `plan`, judging at HEAD, and writes the events with
+/// compare-and-swap; on a lost race the plan runs again against the
+/// ledger that won.
 pub fn write<'r, F>(
     repo: &'r Repository,
+    message: &str,
+    history: bool,
+    plan: F,
+) -> Result<(Vec<Located>, Report, LedgerState)>
+where
+    F: FnMut(&mut Batch<'r>) -> Result<()>,
+{
+    write_at(repo, store::head_oid(repo), message, history, plan)
+}
+
+/// [`write`], judging in the view of `at`.
+pub fn write_at<'r, F>(
+    repo: &'r Repository,
+    at: Option<Oid>,
     message: &str,
     history: bool,
     mut plan: F,
@@ -292,8 +323,8 @@ where
     F: FnMut(&mut Batch<'r>) -> Result<()>,
 {
     let mut last: Option<(Report, LedgerState)> = None;
-    let written = store::append(repo, message, |state| {
-        let mut batch = Batch::new(repo, state.clone(), history)?;
+    let written = store::append_view(repo, at, message, |loaded| {
+        let mut batch = Batch::new(repo, loaded, history)?;
         plan(&mut batch)?;
         last = Some((batch.report, batch.state));
         Ok(batch.drafts)
@@ -302,17 +333,17 @@ where
     Ok((written, report, state))
 }
 
-/// Plans against `state` without writing anything (`--no-record`).
+/// Plans against `loaded` without writing anything (`--no-record`).
 pub fn dry<'r, F>(
     repo: &'r Repository,
-    state: LedgerState,
+    loaded: &Loaded,
     history: bool,
     plan: F,
 ) -> Result<(Vec<Located>, Report, LedgerState)>
 where
     F: FnOnce(&mut Batch<'r>) -> Result<()>,
 {
-    let mut batch = Batch::new(repo, state, history)?;
+    let mut batch = Batch::new(repo, loaded, history)?;
     plan(&mut batch)?;
     let planned = batch
         .drafts

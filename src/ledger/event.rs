@@ -211,11 +211,6 @@ impl Event {
     pub fn bool_field(&self, key: &str) -> Option<bool> {
         self.fields.get(key).and_then(Value::as_bool)
     }
-
-    /// The ordering key of SPEC 2.3: (`seq`, `at`, `id`).
-    pub fn order_key(&self) -> (u64, &str, &str) {
-        (self.seq, &self.at, &self.id)
-    }
 }
 
 const RESERVED: &[&str] = &[

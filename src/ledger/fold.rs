@@ -1,10 +1,20 @@
-//! The pure fold: events in, current state out (SPEC 2.2–2.3). No I/O.
+//! The pure fold: events in, state out (SPEC 2.2–2.5). No I/O.
+//!
+//! The state is the ledger *as seen from a commit* (SPEC 2.5). The plan
+//! (`define`, `retire`, ledger-wide notes) is shared by every commit.
+//! Progress (`status`, `evidence`, `ack`, a step's notes) applies where the
+//! commit holding it is in view: the commit seen from, or one of its
+//! ancestors. A `verified` status (with its evidence) or an `ack` also
+//! applies wherever its fingerprint equals the step's fingerprint there.
+//! What is in view is an input, a [`Viewpoint`], that the store computes
+//! from git; this module only applies the rule.
 
-use super::event::{Event, Kind};
+use super::event::Event;
+use super::record::{Body, Change, DefineBody, Record, StatusBody, Stored};
 use super::status::Status;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// An event and the commit whose note holds it: the commit binding comes
 /// from the note's key, never from a field.
@@ -12,6 +22,29 @@ use std::collections::HashSet;
 pub struct Located {
     pub commit: String,
     pub event: Event,
+}
+
+/// What a fold sees from the commit it is made for.
+pub trait Viewpoint {
+    /// Whether the note of `commit` is in view: it is the commit seen from
+    /// or one of its ancestors.
+    fn sees(&self, commit: &str) -> bool;
+    /// The step's fingerprint at the commit seen from; None when the step
+    /// owns nothing there or the view does not know.
+    fn fingerprint(&self, step: &str) -> Option<&str>;
+}
+
+/// Every note in view. This is the ledger of a linear history seen from
+/// its tip, and what a fold of loose events (an export, a test) means.
+pub struct Everywhere;
+
+impl Viewpoint for Everywhere {
+    fn sees(&self, _commit: &str) -> bool {
+        true
+    }
+    fn fingerprint(&self, _step: &str) -> Option<&str> {
+        None
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -40,6 +73,10 @@ pub struct StatusMark {
     pub run: Option<String>,
     /// For drift: the owned paths that changed.
     pub files: Vec<String>,
+    /// Applies because its fingerprint matches, not because its commit is
+    /// in view (a squash merge, a cherry-pick, a rebase without notes).
+    #[serde(default)]
+    pub by_content: bool,
 }
 
 /// What drift is measured against: the last `verified`, moved by later `ack`s.
@@ -60,8 +97,35 @@ pub struct EvidenceSummary {
     pub result: String,
     pub dirty: bool,
     pub fingerprint: Option<String>,
-    pub checks: Value,
+    /// The `checks` list as stored (JSON text; empty when absent).
+    pub checks: String,
     pub run: Option<String>,
+}
+
+impl EvidenceSummary {
+    /// The `checks` list as JSON (null when absent or unreadable).
+    pub fn checks(&self) -> Value {
+        serde_json::from_str(&self.checks).unwrap_or(Value::Null)
+    }
+}
+
+/// A `define` that created a step (it names no earlier event of the step
+/// as `prev`): two of them with different titles or scopes are a collision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Creation {
+    pub event: String,
+    pub commit: String,
+    pub at: String,
+    pub by: String,
+    pub title: String,
+    pub owns: Vec<String>,
+}
+
+/// One step id created twice with different definitions (SPEC 2.5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Collision {
+    pub step: String,
+    pub definitions: Vec<Creation>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,8 +140,12 @@ pub struct StepState {
     pub baseline: Option<Baseline>,
     pub evidence: Option<EvidenceSummary>,
     /// Id of the latest event of this step, written as `prev` by the next
-    /// writer so that two otherwise identical events stay two events.
+    /// writer so that two otherwise identical events stay two events. Like
+    /// the plan, it does not depend on the view.
     pub head: String,
+    /// The first `define` that created the step.
+    #[serde(default)]
+    pub created: Option<Creation>,
 }
 
 impl StepState {
@@ -92,23 +160,82 @@ impl StepState {
             baseline: None,
             evidence: None,
             head: String::new(),
+            created: None,
+        }
+    }
+}
+
+/// The state as written to and read from a cache: the lookup index is
+/// rebuilt on reading.
+#[derive(Deserialize)]
+struct StoredState {
+    steps: Vec<StepState>,
+    max_seq: u64,
+    last_key: Option<(u64, String, String)>,
+    events: u64,
+    #[serde(default)]
+    collisions: Vec<Collision>,
+    #[serde(default)]
+    content_verified: BTreeSet<String>,
+}
+
+impl From<StoredState> for LedgerState {
+    fn from(s: StoredState) -> LedgerState {
+        let index = s
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, st)| (st.id.clone(), i))
+            .collect();
+        LedgerState {
+            steps: s.steps,
+            index,
+            max_seq: s.max_seq,
+            last_key: s.last_key,
+            events: s.events,
+            collisions: s.collisions,
+            content_verified: s.content_verified,
         }
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredState")]
 pub struct LedgerState {
     /// Every step any event named, defined or not; see `defined_steps`.
     pub steps: Vec<StepState>,
+    #[serde(skip)]
+    index: HashMap<String, usize>,
+    /// Highest `seq` of the whole ledger, whatever the view.
     pub max_seq: u64,
-    /// Ordering key of the last event applied.
+    /// Ordering key of the last event folded.
     pub last_key: Option<(u64, String, String)>,
+    /// Distinct events in the ledger, whatever the view.
     pub events: u64,
+    /// Step ids created twice with different definitions, not yet settled.
+    /// The fold lists candidates; the store keeps those whose creations sit
+    /// on commits of different branches.
+    pub collisions: Vec<Collision>,
+    /// Steps whose owned files, seen from here, are exactly what some
+    /// `verified` status recorded (see [`Scope`]).
+    pub content_verified: BTreeSet<String>,
 }
 
 impl LedgerState {
     pub fn step(&self, id: &str) -> Option<&StepState> {
-        self.steps.iter().find(|s| s.id == id)
+        self.index.get(id).map(|&i| &self.steps[i])
+    }
+
+    fn step_mut(&mut self, id: &str) -> &mut StepState {
+        let i = match self.index.get(id) {
+            Some(&i) => i,
+            None => {
+                self.steps.push(StepState::new(id));
+                self.index.insert(id.to_string(), self.steps.len() - 1);
+                self.steps.len() - 1
+            }
+        };
+        &mut self.steps[i]
     }
 
     /// Defined steps in definition order, retired ones included.
@@ -128,288 +255,362 @@ impl LedgerState {
 
     /// Whether `event` sorts after everything folded so far, so that
     /// applying it alone gives the same state as a full re-fold.
-    pub fn follows(&self, event: &Event) -> bool {
+    pub fn follows(&self, record: &Record) -> bool {
         match &self.last_key {
             None => true,
-            Some((seq, at, id)) => event.order_key() > (*seq, at.as_str(), id.as_str()),
+            Some((seq, at, id)) => record.order_key() > (*seq, at.as_str(), id.as_str()),
         }
     }
 
-    /// Applies one event, which must sort after all events applied so far.
-    pub fn apply(&mut self, located: &Located) {
-        let e = &located.event;
+    /// Applies one event that sorts after all events folded so far, as
+    /// the full fold would in `view`: what a writer does with what it just
+    /// wrote. (Evidence held elsewhere is only borrowed by a full fold.)
+    pub fn apply_from(&mut self, located: &Stored, view: &dyn Viewpoint) {
+        let e = &located.record;
+        if e.status() == Some(Status::Verified)
+            && e.fingerprint().is_some()
+            && e.fingerprint() == view.fingerprint(&e.step)
+        {
+            self.content_verified.insert(e.step.to_string());
+        }
+        let how = if superseded_by_content(e, &self.content_verified) {
+            Applies::No
+        } else if plan_event(e) || view.sees(&located.commit) {
+            Applies::Yes
+        } else if applies_by_content(e, view) {
+            Applies::ByContent
+        } else {
+            Applies::No
+        };
+        self.apply_seen(located, how != Applies::No, how == Applies::ByContent);
+    }
+
+    /// [`apply_from`](Self::apply_from) for a whole event, as the views
+    /// replay them (a line no reader accepts changes nothing).
+    pub fn apply_located(&mut self, located: &Located, view: &dyn Viewpoint) {
+        if let Ok(record) = Record::from_event(&located.event) {
+            let stored = Stored {
+                commit: located.commit.clone(),
+                record,
+            };
+            self.apply_from(&stored, view);
+        }
+    }
+
+    /// [`apply_from`](Self::apply_from) with every note in view.
+    #[cfg(test)]
+    pub fn apply(&mut self, located: &Stored) {
+        self.apply_from(located, &Everywhere);
+    }
+
+    /// Applies one event in fold order. `applies`: whether its progress
+    /// part counts in this view; `by_content`: it counts through its
+    /// fingerprint rather than its commit. The plan part always counts.
+    fn apply_seen(&mut self, located: &Stored, applies: bool, by_content: bool) {
+        let e = &located.record;
         self.max_seq = self.max_seq.max(e.seq);
-        self.last_key = Some((e.seq, e.at.clone(), e.id.clone()));
+        self.last_key = Some((e.seq, e.at.to_string(), e.id.to_string()));
         self.events += 1;
         if e.step.is_empty() {
             return;
         }
-        let idx = match self.steps.iter().position(|s| s.id == e.step) {
-            Some(i) => i,
-            None => {
-                self.steps.push(StepState::new(&e.step));
-                self.steps.len() - 1
+        let step = self.step_mut(&e.step);
+        step.head = e.id.to_string();
+        match &e.body {
+            Body::Define(d) => {
+                if let Some((first, other)) = apply_define(step, &located.commit, e, d) {
+                    self.note_collision(&e.step, first, other);
+                }
+                if !d.resolves.is_empty() {
+                    self.collisions.retain(|c| {
+                        c.step != *e.step
+                            || !c
+                                .definitions
+                                .iter()
+                                .all(|def| d.resolves.iter().any(|r| **r == *def.event))
+                    });
+                }
             }
-        };
-        let step = &mut self.steps[idx];
-        step.head = e.id.clone();
-        match e.kind {
-            Kind::Define => apply_define(step, e),
-            Kind::Retire => step.retired = true,
-            Kind::Status => apply_status(step, &located.commit, e),
-            Kind::Evidence => {
+            Body::Retire => step.retired = true,
+            _ if !applies => {}
+            Body::Status(s) => apply_status(step, &located.commit, e, s, by_content),
+            Body::Evidence(ev) => {
                 step.evidence = Some(EvidenceSummary {
                     commit: located.commit.clone(),
-                    at: e.at.clone(),
-                    event: e.id.clone(),
-                    result: e.str_field("result").unwrap_or("fail").to_string(),
-                    dirty: e.bool_field("dirty").unwrap_or(false),
-                    fingerprint: e.str_field("fingerprint").map(str::to_string),
-                    checks: e.fields.get("checks").cloned().unwrap_or(Value::Null),
-                    run: e.run.clone(),
+                    at: e.at.to_string(),
+                    event: e.id.to_string(),
+                    result: ev.result.as_deref().unwrap_or("fail").to_string(),
+                    dirty: ev.dirty.unwrap_or(false),
+                    fingerprint: ev.fingerprint.as_deref().map(str::to_string),
+                    checks: ev.checks.as_deref().unwrap_or("").to_string(),
+                    run: e.run.as_deref().map(str::to_string),
                 })
             }
-            Kind::Ack => {
+            Body::Ack(a) => {
                 if let Some(b) = &mut step.baseline {
-                    b.fingerprint = e.str_field("fingerprint").map(str::to_string);
-                    if let Some(tree) = e.str_field("tree") {
+                    b.fingerprint = a.fingerprint.as_deref().map(str::to_string);
+                    if let Some(tree) = &a.tree {
                         b.tree = Some(tree.to_string());
                     }
                     b.commit = located.commit.clone();
-                    b.at = e.at.clone();
-                    b.event = e.id.clone();
+                    b.at = e.at.to_string();
+                    b.event = e.id.to_string();
                 }
             }
-            Kind::Note => {}
+            Body::Note => {}
+        }
+    }
+
+    fn note_collision(&mut self, step: &str, first: Creation, other: Creation) {
+        match self.collisions.iter_mut().find(|c| c.step == step) {
+            Some(c) => c.definitions.push(other),
+            None => self.collisions.push(Collision {
+                step: step.to_string(),
+                definitions: vec![first, other],
+            }),
         }
     }
 }
 
-fn apply_define(step: &mut StepState, e: &Event) {
+/// Applies a `define`; returns (first creation, this one) when it creates
+/// the step a second time with another title or scope.
+fn apply_define(
+    step: &mut StepState,
+    commit: &str,
+    e: &Record,
+    b: &DefineBody,
+) -> Option<(Creation, Creation)> {
     if step.defined.is_none() {
-        step.defined = Some((e.seq, e.at.clone(), e.id.clone()));
+        step.defined = Some((e.seq, e.at.to_string(), e.id.to_string()));
     }
     step.retired = false;
     let d = &mut step.def;
-    if let Some(t) = e.str_field("title") {
+    if let Some(t) = &b.title {
         d.title = t.to_string();
     }
-    let lists: [(&str, &mut Vec<String>); 6] = [
-        ("owns", &mut d.owns),
-        ("checks", &mut d.checks),
-        ("refs", &mut d.refs),
-        ("edge_cases", &mut d.edge_cases),
-        ("concerns", &mut d.concerns),
-        ("todo", &mut d.todo),
+    type Slot<'s> = (&'s Option<Vec<Box<str>>>, &'s mut Vec<String>);
+    let lists: [Slot<'_>; 6] = [
+        (&b.owns, &mut d.owns),
+        (&b.checks, &mut d.checks),
+        (&b.refs, &mut d.refs),
+        (&b.edge_cases, &mut d.edge_cases),
+        (&b.concerns, &mut d.concerns),
+        (&b.todo, &mut d.todo),
     ];
-    for (key, slot) in lists {
-        if let Some(v) = e.list_field(key) {
-            *slot = v;
+    for (value, slot) in lists {
+        if let Some(v) = value {
+            *slot = v.iter().map(|s| s.to_string()).collect();
         }
     }
     // `phase` and `summary`: present replaces, an explicit null clears.
-    for (key, slot) in [("phase", &mut d.phase), ("summary", &mut d.summary)] {
-        match e.fields.get(key) {
-            Some(Value::Null) => *slot = None,
-            Some(Value::String(s)) => *slot = Some(s.clone()),
-            Some(Value::Array(parts)) => {
-                let text: Vec<&str> = parts.iter().filter_map(Value::as_str).collect();
-                *slot = Some(text.join("\n"));
-            }
-            _ => {}
+    for (change, slot) in [(&b.phase, &mut d.phase), (&b.summary, &mut d.summary)] {
+        match change {
+            Change::Keep => {}
+            Change::Clear => *slot = None,
+            Change::Set(v) => *slot = Some(v.to_string()),
         }
+    }
+    if b.prev {
+        return None;
+    }
+    let this = Creation {
+        event: e.id.to_string(),
+        commit: commit.to_string(),
+        at: e.at.to_string(),
+        by: e.by.to_string(),
+        title: b.title.as_deref().unwrap_or_default().to_string(),
+        owns: b
+            .owns
+            .as_ref()
+            .map(|o| o.iter().map(|s| s.to_string()).collect())
+            .unwrap_or_default(),
+    };
+    match &step.created {
+        None => {
+            step.created = Some(this);
+            None
+        }
+        Some(first) if first.title != this.title || first.owns != this.owns => {
+            Some((first.clone(), this))
+        }
+        Some(_) => None,
     }
 }
 
-fn apply_status(step: &mut StepState, commit: &str, e: &Event) {
-    let Some(status) = e.str_field("status").and_then(Status::parse) else {
+fn apply_status(step: &mut StepState, commit: &str, e: &Record, s: &StatusBody, by_content: bool) {
+    let Some(status) = s.status else {
         return;
     };
     step.status = status;
     step.mark = Some(StatusMark {
         status,
         commit: commit.to_string(),
-        at: e.at.clone(),
-        by: e.by.clone(),
-        event: e.id.clone(),
-        source: e.source.clone(),
-        msg: e.str_field("msg").map(str::to_string),
-        run: e.run.clone(),
-        files: e.list_field("files").unwrap_or_default(),
+        at: e.at.to_string(),
+        by: e.by.to_string(),
+        event: e.id.to_string(),
+        source: e.source.to_string(),
+        msg: s.msg.as_deref().map(str::to_string),
+        run: e.run.as_deref().map(str::to_string),
+        files: s.files.iter().map(|f| f.to_string()).collect(),
+        by_content,
     });
     if status == Status::Verified {
         step.baseline = Some(Baseline {
             commit: commit.to_string(),
-            at: e.at.clone(),
-            event: e.id.clone(),
-            fingerprint: e.str_field("fingerprint").map(str::to_string),
-            tree: e.str_field("tree").map(str::to_string),
+            at: e.at.to_string(),
+            event: e.id.to_string(),
+            fingerprint: s.fingerprint.as_deref().map(str::to_string),
+            tree: s.tree.as_deref().map(str::to_string),
         });
     }
 }
 
-/// Sorts by (`seq`, `at`, `id`) and drops repeated ids (first wins).
-pub fn order_events(mut events: Vec<Located>) -> Vec<Located> {
-    events.sort_by(|a, b| a.event.order_key().cmp(&b.event.order_key()));
+/// Which events count in a view, and how (SPEC 2.5).
+pub struct Scope<'v> {
+    view: &'v dyn Viewpoint,
+    /// Evidence that justified a `verified` applying by its fingerprint.
+    borrowed: HashSet<String>,
+    /// Steps whose owned files, seen from here, are exactly what some
+    /// `verified` status recorded.
+    content_verified: BTreeSet<String>,
+}
+
+/// How an event counts in a view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applies {
+    /// Plan events, and progress held by a commit in view.
+    Yes,
+    /// A verification of identical content held elsewhere.
+    ByContent,
+    No,
+}
+
+fn plan_event(e: &Record) -> bool {
+    match e.body {
+        Body::Define(_) | Body::Retire => true,
+        Body::Note => e.step.is_empty(),
+        _ => false,
+    }
+}
+
+/// A `verified` status or an `ack` whose fingerprint is the step's, here.
+fn applies_by_content(e: &Record, view: &dyn Viewpoint) -> bool {
+    let fp = e.fingerprint();
+    let matches = fp.is_some() && fp == view.fingerprint(&e.step);
+    match &e.body {
+        Body::Status(s) => s.status == Some(Status::Verified) && matches,
+        Body::Ack(_) => matches,
+        _ => false,
+    }
+}
+
+/// A status that a commit's trailer or an undeclared change gave the step
+/// says what that commit did to the step's files. Where those files are
+/// exactly what was verified, the verification stands: otherwise a
+/// cherry-pick, a rebase no hook saw (a forge's rebase-and-merge) or a
+/// revert would undo it. Statuses someone chose (`mark`, `verify`, an
+/// import) keep the latest-wins rule.
+fn superseded_by_content(e: &Record, content_verified: &BTreeSet<String>) -> bool {
+    matches!(&e.body, Body::Status(s) if s.status != Some(Status::Verified))
+        && matches!(&*e.source, "trailer" | "hook" | "check")
+        && content_verified.contains(&*e.step)
+}
+
+impl<'v> Scope<'v> {
+    pub fn new(events: &[Stored], view: &'v dyn Viewpoint) -> Scope<'v> {
+        let matching: Vec<&Stored> = events
+            .iter()
+            .filter(|l| {
+                let e = &l.record;
+                e.status() == Some(Status::Verified)
+                    && e.fingerprint().is_some()
+                    && e.fingerprint() == view.fingerprint(&e.step)
+            })
+            .collect();
+        Scope {
+            view,
+            content_verified: matching.iter().map(|l| l.record.step.to_string()).collect(),
+            borrowed: matching
+                .iter()
+                .filter(|l| !view.sees(&l.commit))
+                .filter_map(|l| match &l.record.body {
+                    Body::Status(s) => s.evidence.as_deref().map(str::to_string),
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+
+    pub fn applies(&self, l: &Stored) -> Applies {
+        let e = &l.record;
+        if superseded_by_content(e, &self.content_verified) {
+            return Applies::No;
+        }
+        if plan_event(e) || self.view.sees(&l.commit) {
+            return Applies::Yes;
+        }
+        let content = match &e.body {
+            Body::Evidence(_) => self.borrowed.contains(&*e.id),
+            _ => applies_by_content(e, self.view),
+        };
+        if content {
+            Applies::ByContent
+        } else {
+            Applies::No
+        }
+    }
+}
+
+/// Sorts by (`seq`, `at`, `id`) and drops repeated ids: of the copies of
+/// one event (a rewrite or a merge put it on several commits), the one in
+/// view is kept, else the first.
+pub fn order_events_in(mut events: Vec<Stored>, view: &dyn Viewpoint) -> Vec<Stored> {
+    events.sort_by(|a, b| {
+        a.record
+            .order_key()
+            .cmp(&b.record.order_key())
+            .then_with(|| view.sees(&b.commit).cmp(&view.sees(&a.commit)))
+            .then_with(|| a.commit.cmp(&b.commit))
+    });
     let mut seen = HashSet::new();
-    events.retain(|l| seen.insert(l.event.id.clone()));
+    events.retain(|l| seen.insert(id_key(&l.record.id)));
     events
 }
 
-/// The whole fold: any set of events, in any order, gives one state.
-pub fn fold_events(events: Vec<Located>) -> LedgerState {
-    let mut state = LedgerState::default();
-    for located in &order_events(events) {
-        state.apply(located);
+/// An event id as a number: ids are 32 hex characters; any other text
+/// (a hand-written line) is hashed.
+fn id_key(id: &str) -> u128 {
+    if id.len() == 32
+        && let Ok(n) = u128::from_str_radix(id, 16)
+    {
+        return n;
+    }
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut h);
+    u128::from(h.finish())
+}
+
+/// The ledger as seen from `view`: any set of events, in any order, gives
+/// one state.
+pub fn fold_at(events: Vec<Stored>, view: &dyn Viewpoint) -> LedgerState {
+    let ordered = order_events_in(events, view);
+    let scope = Scope::new(&ordered, view);
+    let mut state = LedgerState {
+        content_verified: scope.content_verified.clone(),
+        ..LedgerState::default()
+    };
+    for located in &ordered {
+        let how = scope.applies(located);
+        state.apply_seen(located, how != Applies::No, how == Applies::ByContent);
     }
     state
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ev(seq: u64, step: &str, kind: Kind) -> Event {
-        let mut e = Event::draft(
-            step,
-            kind,
-            format!("2026-01-01T00:00:{seq:02}Z"),
-            "A <a@x>".into(),
-            "cli",
-        );
-        e.seq = seq;
-        e
-    }
-
-    fn at(commit: &str, mut e: Event) -> Located {
-        e.id = e.content_id();
-        Located {
-            commit: commit.into(),
-            event: e,
-        }
-    }
-
-    fn define(seq: u64, step: &str, title: &str) -> Located {
-        at("c1", ev(seq, step, Kind::Define).with("title", title))
-    }
-
-    fn status(seq: u64, step: &str, s: &str) -> Located {
-        at("c2", ev(seq, step, Kind::Status).with("status", s))
-    }
-
-    #[test]
-    fn order_of_input_does_not_matter() {
-        let evs = vec![
-            define(1, "S01", "One"),
-            define(2, "S02", "Two"),
-            status(3, "S01", "in_progress"),
-            status(4, "S01", "verified"),
-            status(5, "S02", "done"),
-        ];
-        let mut reversed = evs.clone();
-        reversed.reverse();
-        let a = fold_events(evs);
-        assert_eq!(a, fold_events(reversed));
-        assert_eq!(a.step("S01").unwrap().status, Status::Verified);
-        assert_eq!(
-            a.step("S02").unwrap().status,
-            Status::CompletedPendingVerification
-        );
-        let order: Vec<&str> = a.active_steps().iter().map(|s| s.id.as_str()).collect();
-        assert_eq!(order, ["S01", "S02"]);
-        assert_eq!(a.max_seq, 5);
-    }
-
-    #[test]
-    fn duplicate_ids_count_once() {
-        let s = status(3, "S01", "verified");
-        let mut copy = s.clone();
-        copy.commit = "c9".into();
-        let st = fold_events(vec![define(1, "S01", "One"), s, copy]);
-        assert_eq!(st.events, 2);
-        assert_eq!(st.step("S01").unwrap().mark.as_ref().unwrap().commit, "c2");
-    }
-
-    #[test]
-    fn define_replaces_present_fields_and_keeps_absent_ones() {
-        let first = at(
-            "c1",
-            ev(1, "S01", Kind::Define)
-                .with("title", "One")
-                .with("owns", vec!["src/**"])
-                .with("phase", "P1"),
-        );
-        let edit = at(
-            "c1",
-            ev(2, "S01", Kind::Define).with("checks", vec!["make test"]),
-        );
-        let clear = at("c1", ev(3, "S01", Kind::Define).with("phase", Value::Null));
-        let st = fold_events(vec![first.clone(), edit.clone()]);
-        let d = &st.step("S01").unwrap().def;
-        assert_eq!(
-            (d.title.as_str(), d.owns.len(), d.checks.len()),
-            ("One", 1, 1)
-        );
-        assert_eq!(d.phase.as_deref(), Some("P1"));
-        let st = fold_events(vec![first, edit, clear]);
-        assert_eq!(st.step("S01").unwrap().def.phase, None);
-    }
-
-    #[test]
-    fn retire_hides_and_define_revives() {
-        let retire = at("c1", ev(2, "S01", Kind::Retire));
-        let st = fold_events(vec![define(1, "S01", "One"), retire.clone()]);
-        assert!(st.active_steps().is_empty());
-        assert_eq!(st.defined_steps().len(), 1);
-        let st = fold_events(vec![
-            define(1, "S01", "One"),
-            retire,
-            define(3, "S01", "Again"),
-        ]);
-        assert_eq!(st.active_steps()[0].def.title, "Again");
-    }
-
-    #[test]
-    fn verified_sets_baseline_and_ack_moves_it() {
-        let verified = at(
-            "c2",
-            ev(2, "S01", Kind::Status)
-                .with("status", "verified")
-                .with("fingerprint", "f1"),
-        );
-        let ack = at("c3", ev(3, "S01", Kind::Ack).with("fingerprint", "f2"));
-        let st = fold_events(vec![define(1, "S01", "One"), verified, ack]);
-        let s = st.step("S01").unwrap();
-        assert_eq!(s.status, Status::Verified);
-        let b = s.baseline.as_ref().unwrap();
-        assert_eq!(
-            (b.fingerprint.as_deref(), b.commit.as_str()),
-            (Some("f2"), "c3")
-        );
-    }
-
-    #[test]
-    fn seq_then_at_then_id_decides_order() {
-        // Same seq (two clones wrote concurrently): the later `at` wins.
-        let mut a = ev(2, "S01", Kind::Status).with("status", "verified");
-        a.at = "2026-01-01T00:00:10Z".into();
-        let mut b = ev(2, "S01", Kind::Status).with("status", "drift_detected");
-        b.at = "2026-01-01T00:00:20Z".into();
-        let st = fold_events(vec![at("c", b), at("c", a), define(1, "S01", "One")]);
-        assert_eq!(st.step("S01").unwrap().status, Status::DriftDetected);
-    }
-
-    #[test]
-    fn incremental_apply_matches_full_fold() {
-        let evs = vec![
-            define(1, "S01", "One"),
-            status(2, "S01", "wip"),
-            status(3, "S01", "done"),
-        ];
-        let mut st = fold_events(evs[..2].to_vec());
-        assert!(st.follows(&evs[2].event));
-        assert!(!st.follows(&evs[0].event));
-        st.apply(&evs[2]);
-        assert_eq!(st, fold_events(evs));
-    }
+/// The fold with every note in view.
+pub fn fold_events(events: Vec<Stored>) -> LedgerState {
+    fold_at(events, &Everywhere)
 }
+
+#[cfg(test)]
+mod tests;

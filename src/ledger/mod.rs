@@ -2,6 +2,7 @@
 
 pub mod event;
 pub mod fold;
+pub mod record;
 pub mod status;
 pub mod step_id;
 pub mod time;

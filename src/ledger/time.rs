@@ -1,6 +1,7 @@
-//! RFC 3339 timestamps in UTC, seconds precision, without a date crate:
-//! the ledger only needs to write `2026-11-22T10:04:05Z`, read it back,
-//! and say "3 days ago".
+//! Time for the ledger: RFC 3339 timestamps in UTC, seconds precision
+//! (`2026-11-22T10:04:05Z`), written and read back by hand; "3 days ago";
+//! and, through jiff, what needs the calendar and the local time zone:
+//! git's approxidate forms for `--since`/`--until`, local dates and times.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -79,32 +80,79 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     Some(day_secs + h * 3600 + mi * 60 + sec - offset)
 }
 
-/// Parses what `--since`/`--until` accept: a date or timestamp, `today`,
-/// `yesterday`, or `N <unit>s ago` (minutes, hours, days, weeks).
+/// Parses what `--since`/`--until` accept, in git's approxidate forms:
+/// an RFC 3339 timestamp; a date (`2026-01-25`: local midnight);
+/// `now`, `today`, `yesterday` (local midnight); `N <unit>s ago`, also
+/// as `N.units.ago`, `a week ago`, `an hour ago`; `last week|month|…`.
+/// Units: seconds, minutes, hours, days, weeks, months, years; months and
+/// years count calendar months in the local time zone. None: not a date.
 pub fn parse_when(s: &str, now: i64) -> Option<i64> {
-    if let Some(t) = parse_rfc3339(s) {
+    let s = s.trim();
+    if s.len() > 64 {
+        return None;
+    }
+    if s.len() > 10
+        && let Some(t) = parse_rfc3339(s)
+    {
         return Some(t);
     }
-    let lower = s.trim().to_lowercase();
-    match lower.as_str() {
-        "now" => return Some(now),
-        "today" => return Some(now - now.rem_euclid(86_400)),
-        "yesterday" => return Some(now - now.rem_euclid(86_400) - 86_400),
-        _ => {}
+    let tz = jiff::tz::TimeZone::system();
+    let now_local = jiff::Timestamp::from_second(now)
+        .ok()?
+        .to_zoned_datetime(tz.clone());
+    if let Ok(date) = s.parse::<jiff::civil::Date>() {
+        return Some(date.to_zoned_datetime(tz).ok()?.timestamp().as_second());
     }
+    let lower = s.to_lowercase().replace('.', " ");
     let words: Vec<&str> = lower.split_whitespace().collect();
+    let midnight = |days_back: i64| -> Option<i64> {
+        let day = now_local
+            .start_of_day()
+            .ok()?
+            .checked_sub(jiff::Span::new().try_days(days_back).ok()?)
+            .ok()?;
+        Some(day.start_of_day().ok()?.timestamp().as_second())
+    };
     let (n, unit) = match words.as_slice() {
+        ["now"] => return Some(now),
+        ["today"] => return midnight(0),
+        ["yesterday"] => return midnight(1),
+        ["last", unit] => (1, *unit),
+        ["a" | "an" | "one", unit, "ago"] => (1, *unit),
         [n, unit, "ago"] | [n, unit] => (n.parse::<i64>().ok()?, *unit),
         _ => return None,
     };
-    let unit_secs = match unit.trim_end_matches('s') {
-        "minute" | "min" => 60,
-        "hour" => 3600,
-        "day" => 86_400,
-        "week" => 7 * 86_400,
+    if !(0..=100_000).contains(&n) {
+        return None;
+    }
+    let span = jiff::Span::new();
+    let span = match unit.strip_suffix('s').unwrap_or(unit) {
+        "second" | "sec" => span.try_seconds(n),
+        "minute" | "min" => span.try_minutes(n),
+        "hour" => span.try_hours(n),
+        "day" => span.try_days(n),
+        "week" => span.try_weeks(n),
+        "month" => span.try_months(n),
+        "year" => span.try_years(n),
         _ => return None,
-    };
-    Some(now - n * unit_secs)
+    }
+    .ok()?;
+    Some(now_local.checked_sub(span).ok()?.timestamp().as_second())
+}
+
+/// An RFC 3339 `at` in the local time zone: (`2026-01-25`, `10:04`).
+pub fn local_date_time(at: &str) -> (String, String) {
+    let local = parse_rfc3339(at).and_then(|t| jiff::Timestamp::from_second(t).ok());
+    match local {
+        Some(ts) => {
+            let z = ts.to_zoned_datetime(jiff::tz::TimeZone::system());
+            (
+                z.strftime("%Y-%m-%d").to_string(),
+                z.strftime("%H:%M").to_string(),
+            )
+        }
+        None => (date_part(at).to_string(), String::new()),
+    }
 }
 
 /// "just now", "5 minutes ago", "3 days ago", "in the future".
@@ -194,5 +242,71 @@ mod tests {
         assert_eq!(parse_when("2 days ago", 10 * 86_400), Some(8 * 86_400));
         assert_eq!(parse_when("3 weeks", 30 * 86_400), Some(9 * 86_400));
         assert_eq!(parse_when("soon", 0), None);
+    }
+
+    /// Runs `f` with the clock read in UTC, whatever the machine's zone.
+    fn in_utc(f: impl FnOnce()) {
+        // SAFETY: unit tests of this module are the only readers of TZ here.
+        unsafe { std::env::set_var("TZ", "UTC") };
+        f();
+    }
+
+    #[test]
+    fn approxidate_forms() {
+        in_utc(|| {
+            let now = parse_rfc3339("2026-03-15T10:30:00Z").unwrap();
+            let at = |s: &str| parse_rfc3339(s).unwrap();
+            assert_eq!(
+                parse_when("last week", now),
+                Some(at("2026-03-08T10:30:00Z"))
+            );
+            assert_eq!(
+                parse_when("2 weeks ago", now),
+                Some(at("2026-03-01T10:30:00Z"))
+            );
+            assert_eq!(
+                parse_when("2.weeks.ago", now),
+                Some(at("2026-03-01T10:30:00Z"))
+            );
+            assert_eq!(
+                parse_when("a month ago", now),
+                Some(at("2026-02-15T10:30:00Z"))
+            );
+            assert_eq!(
+                parse_when("last year", now),
+                Some(at("2025-03-15T10:30:00Z"))
+            );
+            assert_eq!(
+                parse_when("an hour ago", now),
+                Some(at("2026-03-15T09:30:00Z"))
+            );
+            assert_eq!(
+                parse_when("yesterday", now),
+                Some(at("2026-03-14T00:00:00Z"))
+            );
+            assert_eq!(parse_when("today", now), Some(at("2026-03-15T00:00:00Z")));
+            assert_eq!(
+                parse_when("2026-01-25", now),
+                Some(at("2026-01-25T00:00:00Z"))
+            );
+            assert_eq!(parse_when("last fortnight", now), None);
+            assert_eq!(parse_when("99999999999 years ago", now), None);
+            assert_eq!(
+                local_date_time("2026-03-15T10:30:59Z"),
+                ("2026-03-15".into(), "10:30".into())
+            );
+        });
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+        /// What users type after --since never panics, whatever it is.
+        #[test]
+        fn parse_when_never_panics(s in "\\PC{0,40}", n in -100_000i64..100_000, now in 0i64..4_102_444_800) {
+            let _ = parse_when(&s, now);
+            let _ = parse_when(&format!("{n} days ago"), now);
+            let _ = parse_when(&format!("{n}.months.ago"), now);
+            let _ = local_date_time(&s);
+        }
     }
 }

@@ -2,7 +2,10 @@
 //! drift, latest evidence and history, and the timeline of events. Plain
 //! data, so the renderers are pure functions.
 
-use crate::ledger::{Located, Status, StepState};
+use super::forge::Forge;
+use crate::ledger::fold::{Everywhere, StepDef};
+use crate::ledger::{Kind, LedgerState, Located, Status, StepState, time};
+use serde_json::Value;
 
 pub struct Board<'a> {
     /// The repository's directory name.
@@ -14,7 +17,60 @@ pub struct Board<'a> {
     pub timeline: Vec<TimelineEntry>,
     /// Events in the ledger, all of them (the timeline may be cut short).
     pub events: usize,
+    pub context: BoardContext,
 }
+
+/// What the HTML board adds around the steps.
+#[derive(Default)]
+pub struct BoardContext {
+    /// The branch HEAD is on; None when detached.
+    pub branch: Option<String>,
+    /// Where commits and files link to.
+    pub forge: Option<Forge>,
+    /// Phase names in the order the ledger first named them.
+    pub phase_order: Vec<String>,
+    pub burn_up: Vec<BurnPoint>,
+    /// Set when `serve` shows the page: the state it was made from, which
+    /// the page polls to know when to reload.
+    pub live_version: Option<String>,
+    /// Retired steps are on the board (`--all`).
+    pub with_retired: bool,
+}
+
+/// One day's end: steps verified and steps in the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BurnPoint {
+    pub day: String,
+    pub verified: usize,
+    pub total: usize,
+}
+
+/// What a step's detail panel shows beyond its state.
+#[derive(Default)]
+pub struct StepDetail<'a> {
+    /// Files its globs match at HEAD, at most `OWNED_SHOWN`.
+    pub owned_files: Vec<String>,
+    /// How many more matched.
+    pub owned_more: usize,
+    /// Who recorded its current status (the name, without the email).
+    pub owner: Option<String>,
+    /// Its status, evidence and ack events, newest first: the verification
+    /// and drift history.
+    pub history: Vec<TimelineEntry>,
+    /// Each check command with the latest run of it, if any.
+    pub last_checks: Vec<LastCheck<'a>>,
+    /// The files its refs name (`docs/B.md#x` → `docs/B.md`) that exist at HEAD.
+    pub ref_files: Vec<String>,
+}
+
+pub struct LastCheck<'a> {
+    pub cmd: String,
+    /// The evidence event and its entry for this command.
+    pub run: Option<(&'a Located, Value)>,
+}
+
+/// Owned files listed per step on the board.
+pub const OWNED_SHOWN: usize = 200;
 
 pub struct BoardStep<'a> {
     pub state: &'a StepState,
@@ -28,9 +84,12 @@ pub struct BoardStep<'a> {
     pub tests_note: Option<&'a Located>,
     /// `verified` and `drift_detected` status events, oldest first.
     pub history: Vec<&'a Located>,
+    pub detail: StepDetail<'a>,
 }
 
+#[derive(Clone)]
 pub struct TimelineEntry {
+    pub kind: Kind,
     pub at: String,
     pub commit: String,
     pub step: String,
@@ -60,8 +119,25 @@ pub fn status_index(s: Status) -> usize {
 }
 
 impl Board<'_> {
-    /// Phases in order of first appearance.
+    /// Phases in the order the ledger first named them (an edit that moves
+    /// a step does not reorder them), steps without a phase last.
     pub fn phases(&self) -> Vec<PhaseRow> {
+        let mut rows = self.phases_seen();
+        let rank = |r: &PhaseRow| match &r.name {
+            Some(n) => self
+                .context
+                .phase_order
+                .iter()
+                .position(|p| p == n)
+                .unwrap_or(usize::MAX - 1),
+            None => usize::MAX,
+        };
+        // Stable: phases the order does not know keep their first-seen place.
+        rows.sort_by_key(rank);
+        rows
+    }
+
+    fn phases_seen(&self) -> Vec<PhaseRow> {
         let mut rows: Vec<PhaseRow> = Vec::new();
         for s in &self.steps {
             let name = &s.state.def.phase;
@@ -95,10 +171,240 @@ impl Board<'_> {
     }
 }
 
+/// Phase names in the order define events first named them.
+pub fn phase_order(events: &[Located]) -> Vec<String> {
+    let mut order: Vec<String> = Vec::new();
+    for l in events.iter().filter(|l| l.event.kind == Kind::Define) {
+        if let Some(p) = l.event.str_field("phase")
+            && !order.iter().any(|o| o == p)
+        {
+            order.push(p.to_string());
+        }
+    }
+    order
+}
+
+/// The plan and its verified part at the end of each day with events,
+/// replaying the fold (recorded statuses: drift seen only live is not in
+/// the history). `events` in fold order.
+pub fn burn_up(events: &[Located]) -> Vec<BurnPoint> {
+    let mut state = LedgerState::default();
+    let mut points: Vec<BurnPoint> = Vec::new();
+    for (i, l) in events.iter().enumerate() {
+        state.apply_located(l, &Everywhere);
+        let day = time::date_part(&l.event.at);
+        // Counted only where a day ends, not after every event.
+        if events
+            .get(i + 1)
+            .is_some_and(|next| time::date_part(&next.event.at) == day)
+        {
+            continue;
+        }
+        let active = state.active_steps();
+        points.push(BurnPoint {
+            day: day.to_string(),
+            verified: active
+                .iter()
+                .filter(|s| s.status == Status::Verified)
+                .count(),
+            total: active.len(),
+        });
+    }
+    // Events carry their own timestamps (imports keep old dates), so the
+    // fold order need not be the calendar's: keep each day's last point.
+    points.sort_by(|a, b| a.day.cmp(&b.day));
+    points.dedup_by(|later, earlier| {
+        if later.day == earlier.day {
+            *earlier = later.clone();
+            true
+        } else {
+            false
+        }
+    });
+    points
+}
+
+/// What an edit changed, field by field: `owns: +src/x/** −src/y/**`,
+/// `title: "Old" → "New"`, `summary changed`.
+pub fn edit_summary(before: &StepDef, after: &StepDef) -> String {
+    let mut parts = Vec::new();
+    if before.title != after.title {
+        parts.push(format!(
+            "title: \"{}\" → \"{}\"",
+            clip(&before.title),
+            clip(&after.title)
+        ));
+    }
+    let lists: [(&str, &Vec<String>, &Vec<String>); 6] = [
+        ("owns", &before.owns, &after.owns),
+        ("checks", &before.checks, &after.checks),
+        ("refs", &before.refs, &after.refs),
+        ("edge cases", &before.edge_cases, &after.edge_cases),
+        ("concerns", &before.concerns, &after.concerns),
+        ("todo", &before.todo, &after.todo),
+    ];
+    for (name, old, new) in lists {
+        let mut change: Vec<String> = new
+            .iter()
+            .filter(|x| !old.contains(x))
+            .map(|x| format!("+{}", clip(x)))
+            .collect();
+        change.extend(
+            old.iter()
+                .filter(|x| !new.contains(x))
+                .map(|x| format!("−{}", clip(x))),
+        );
+        if change.is_empty() && old != new {
+            change.push("reordered".into());
+        }
+        if !change.is_empty() {
+            parts.push(format!("{name}: {}", change.join(" ")));
+        }
+    }
+    if before.phase != after.phase {
+        let name = |p: &Option<String>| p.clone().unwrap_or_else(|| "none".into());
+        parts.push(format!(
+            "phase: {} → {}",
+            name(&before.phase),
+            name(&after.phase)
+        ));
+    }
+    if before.summary != after.summary {
+        parts.push("summary changed".into());
+    }
+    if parts.is_empty() {
+        "edited, nothing changed".into()
+    } else {
+        format!("edited {}", parts.join("; "))
+    }
+}
+
+fn clip(s: &str) -> String {
+    let one: String = s.lines().next().unwrap_or("").to_string();
+    if one.chars().count() > 60 {
+        format!("{}…", one.chars().take(59).collect::<String>())
+    } else {
+        one
+    }
+}
+
+/// The name of `Name <email>`.
+pub fn name_of(by: &str) -> &str {
+    by.split(" <").next().unwrap_or(by).trim()
+}
+
 /// `2026-01-20 09:15 UTC` from an RFC 3339 timestamp.
 pub fn human_time(at: &str) -> String {
     match (at.get(0..10), at.get(11..16)) {
         (Some(d), Some(t)) => format!("{d} {t} UTC"),
         _ => at.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::Event;
+
+    fn at(seq: u64, day: &str, mut e: Event) -> Located {
+        e.seq = seq;
+        e.at = format!("{day}T10:00:{seq:02}Z");
+        e.id = e.content_id();
+        Located {
+            commit: "c".into(),
+            event: e,
+        }
+    }
+
+    fn ev(step: &str, kind: Kind) -> Event {
+        Event::draft(step, kind, String::new(), "Ada <a@x>".into(), "cli")
+    }
+
+    #[test]
+    fn edits_name_what_changed() {
+        let before = StepDef {
+            title: "Store".into(),
+            owns: vec!["src/a/**".into(), "src/b/**".into()],
+            ..StepDef::default()
+        };
+        let mut after = before.clone();
+        after.owns = vec!["src/a/**".into(), "src/x/**".into()];
+        after.phase = Some("Phase 2".into());
+        assert_eq!(
+            edit_summary(&before, &after),
+            "edited owns: +src/x/** −src/b/**; phase: none → Phase 2"
+        );
+        after = before.clone();
+        after.title = "Storage".into();
+        assert_eq!(
+            edit_summary(&before, &after),
+            "edited title: \"Store\" → \"Storage\""
+        );
+    }
+
+    #[test]
+    fn burn_up_counts_verified_steps_at_each_days_end() {
+        let events = vec![
+            at(1, "2026-01-01", ev("S1", Kind::Define).with("title", "a")),
+            at(2, "2026-01-01", ev("S2", Kind::Define).with("title", "b")),
+            at(
+                3,
+                "2026-01-02",
+                ev("S1", Kind::Status).with("status", "verified"),
+            ),
+            at(
+                4,
+                "2026-01-02",
+                ev("S2", Kind::Status).with("status", "verified"),
+            ),
+            at(
+                5,
+                "2026-01-02",
+                ev("S2", Kind::Status).with("status", "drift_detected"),
+            ),
+            at(6, "2026-01-04", ev("S3", Kind::Define).with("title", "c")),
+            at(7, "2026-01-04", ev("S2", Kind::Retire)),
+        ];
+        let p = |day: &str, verified, total| BurnPoint {
+            day: day.into(),
+            verified,
+            total,
+        };
+        assert_eq!(
+            burn_up(&events),
+            [
+                p("2026-01-01", 0, 2),
+                p("2026-01-02", 1, 2),
+                p("2026-01-04", 1, 2)
+            ]
+        );
+        assert_eq!(phase_order(&events), Vec::<String>::new());
+    }
+
+    #[test]
+    fn phases_come_in_the_order_the_ledger_first_named_them() {
+        let events = vec![
+            at(
+                1,
+                "2026-01-01",
+                ev("S1", Kind::Define).with("phase", "Setup"),
+            ),
+            at(
+                2,
+                "2026-01-01",
+                ev("S2", Kind::Define).with("phase", "Build"),
+            ),
+            at(
+                3,
+                "2026-01-01",
+                ev("S1", Kind::Define).with("phase", "Build"),
+            ),
+            at(
+                4,
+                "2026-01-01",
+                ev("S3", Kind::Define).with("phase", "Setup"),
+            ),
+        ];
+        assert_eq!(phase_order(&events), ["Setup", "Build"]);
     }
 }

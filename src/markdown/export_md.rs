@@ -332,8 +332,16 @@ mod tests {
             .with("msg", "ok");
         verified.run = Some("run-3".into());
         let verified = located(verified);
-        let events = vec![define, verified.clone()];
-        let state = fold_events(events);
+        let events = [define, verified.clone()];
+        let state = fold_events(
+            events
+                .iter()
+                .map(|l| crate::ledger::record::Stored {
+                    commit: l.commit.clone(),
+                    record: crate::ledger::record::Record::from_event(&l.event).unwrap(),
+                })
+                .collect(),
+        );
         let board = Board {
             project: "demo".into(),
             head: "0123456789abcdef".into(),
@@ -347,9 +355,11 @@ mod tests {
                 last_evidence: None,
                 tests_note: None,
                 history: vec![&verified],
+                detail: Default::default(),
             }],
             timeline: vec![],
             events: 2,
+            context: Default::default(),
         };
         let md = render(&board);
         for want in [

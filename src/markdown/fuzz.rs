@@ -374,7 +374,17 @@ fn import_of_export_gives_back_the_same_ledger() {
     runner(cases(500))
         .run(&prop::collection::vec(gen_step(), 1..6), |steps| {
             let events = ledger_events(&steps);
-            let state = fold_events(events.clone());
+            let state = fold_events(
+                events
+                    .iter()
+                    .filter_map(|l| {
+                        Some(crate::ledger::record::Stored {
+                            commit: l.commit.clone(),
+                            record: crate::ledger::record::Record::from_event(&l.event).ok()?,
+                        })
+                    })
+                    .collect(),
+            );
             let board_steps: Vec<BoardStep<'_>> = state
                 .active_steps()
                 .into_iter()
@@ -397,6 +407,7 @@ fn import_of_export_gives_back_the_same_ledger() {
                                 )
                         })
                         .collect(),
+                    detail: Default::default(),
                 })
                 .collect();
             let board = Board {
@@ -406,6 +417,7 @@ fn import_of_export_gives_back_the_same_ledger() {
                 steps: board_steps,
                 timeline: vec![],
                 events: events.len(),
+                context: Default::default(),
             };
             let md = export_md::render(&board);
             let parsed = read::parse(&md, &Options::default());

@@ -13,6 +13,7 @@ pub mod board;
 pub mod events;
 pub mod export_html;
 pub mod export_md;
+pub mod forge;
 pub mod ids;
 pub mod inline;
 pub mod model;

@@ -1,71 +1,74 @@
-//! A disposable cache of the folded state, keyed by the notes tip, so that
-//! reads and hooks do not re-read every note once the ledger is large.
-//! Deleting it is always safe: the next command folds the notes again.
+//! A disposable cache of folded views, keyed by everything a view depends
+//! on: the notes tip and the commit it is seen from (SPEC 2.5, 9). One
+//! file per commit seen from, the most recent few kept. Deleting them is
+//! always safe: the next command folds the notes again.
 
+use super::{Loaded, Sight, cache_file};
 use crate::ledger::LedgerState;
 use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// Bumped whenever the fold or the state's shape changes.
-const CACHE_FORMAT: u32 = 1;
+const FORMAT: u32 = 3;
+const KIND: &str = "view";
+/// Views kept: enough for a few worktrees and branches switched between.
+const KEEP: usize = 16;
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct CacheFile {
-    format: u32,
-    version: String,
     tip: String,
+    sight: Sight,
     state: LedgerState,
     skipped: usize,
     first_skipped: Option<String>,
 }
 
-pub struct Cached {
-    pub state: LedgerState,
-    pub skipped: usize,
-    pub first_skipped: Option<String>,
+/// What is written: the same fields, borrowed.
+#[derive(Serialize)]
+struct CacheRef<'a> {
+    tip: String,
+    sight: &'a Sight,
+    state: &'a LedgerState,
+    skipped: usize,
+    first_skipped: &'a Option<String>,
 }
 
-fn path(repo: &Repository) -> PathBuf {
-    crate::git::repo::common_dir(repo)
-        .join("git-ledger")
-        .join("state-cache.json")
+fn dir(repo: &Repository) -> PathBuf {
+    cache_file::dir(repo).join("views")
 }
 
-pub fn load(repo: &Repository, tip: Oid) -> Option<Cached> {
-    let bytes = std::fs::read(path(repo)).ok()?;
-    let file: CacheFile = serde_json::from_slice(&bytes).ok()?;
-    (file.format == CACHE_FORMAT
-        && file.version == env!("CARGO_PKG_VERSION")
-        && file.tip == tip.to_string())
-    .then_some(Cached {
+fn path(repo: &Repository, at: Option<&str>) -> PathBuf {
+    dir(repo).join(format!("{}.view", at.unwrap_or("no-commit")))
+}
+
+/// The cached view of `tip` seen from `at`, if there is one.
+pub fn load(repo: &Repository, tip: Oid, at: Option<Oid>) -> Option<Loaded> {
+    let at = at.map(|a| a.to_string());
+    let body = cache_file::read(&path(repo, at.as_deref()), KIND, FORMAT)?;
+    let file: CacheFile = postcard::from_bytes(&body).ok()?;
+    (file.tip == tip.to_string() && file.sight.at == at).then_some(Loaded {
+        tip: Some(tip),
         state: file.state,
+        sight: file.sight,
         skipped: file.skipped,
         first_skipped: file.first_skipped,
     })
 }
 
 /// Best effort: a cache that cannot be written only costs speed.
-pub fn save(repo: &Repository, tip: Oid, cached: &Cached) {
-    let file = CacheFile {
-        format: CACHE_FORMAT,
-        version: env!("CARGO_PKG_VERSION").to_string(),
+pub fn save(repo: &Repository, loaded: &Loaded) {
+    let Some(tip) = loaded.tip else { return };
+    let file = CacheRef {
         tip: tip.to_string(),
-        state: cached.state.clone(),
-        skipped: cached.skipped,
-        first_skipped: cached.first_skipped.clone(),
+        sight: &loaded.sight,
+        state: &loaded.state,
+        skipped: loaded.skipped,
+        first_skipped: &loaded.first_skipped,
     };
-    let target = path(repo);
-    let Some(dir) = target.parent() else { return };
-    if std::fs::create_dir_all(dir).is_err() {
-        return;
-    }
-    let Ok(bytes) = serde_json::to_vec(&file) else {
+    let Ok(body) = postcard::to_allocvec(&file) else {
         return;
     };
-    // Write aside and rename, so a reader never sees half a file.
-    let tmp = dir.join(format!("state-cache.{}.tmp", std::process::id()));
-    if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, &target).is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
+    cache_file::write(&path(repo, loaded.sight.at.as_deref()), KIND, FORMAT, &body);
+    cache_file::prune(&dir(repo), ".view", KEEP);
 }

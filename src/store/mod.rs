@@ -2,21 +2,29 @@
 //! to with compare-and-swap so that concurrent writers never lose an event.
 
 pub mod cache;
-pub mod events_cache;
+pub mod cache_file;
+pub mod index;
 pub mod notes;
+pub mod view;
 
 use crate::git::repo::{NOTES_REF, identity};
-use crate::ledger::{Event, LedgerState, Located, fold_events};
+use crate::ledger::fold::{Applies, Scope, fold_at, order_events_in};
+use crate::ledger::record::{Record, Stored};
+use crate::ledger::{Event, Kind, LedgerState, Located};
 use anyhow::{Context, Result};
 use git2::{ErrorCode, Oid, Repository, Signature};
+use index::Index;
 use notes::SkippedLine;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
+pub use view::Sight;
 
-/// The ledger as of one notes tip.
+/// The ledger as of one notes tip, seen from one commit (SPEC 2.5).
 pub struct Loaded {
     pub tip: Option<Oid>,
     pub state: LedgerState,
+    /// What the commit it is seen from sees.
+    pub sight: Sight,
     pub skipped: usize,
     pub first_skipped: Option<String>,
 }
@@ -29,91 +37,159 @@ pub fn tip(repo: &Repository) -> Result<Option<Oid>> {
     }
 }
 
-/// The folded state at the current tip, from the cache when it is fresh.
-pub fn load(repo: &Repository) -> Result<Loaded> {
-    load_at(repo, tip(repo)?)
+/// HEAD's commit, when there is one.
+pub fn head_oid(repo: &Repository) -> Option<Oid> {
+    repo.head()
+        .ok()
+        .and_then(|h| h.peel_to_commit().ok())
+        .map(|c| c.id())
 }
 
-pub fn load_at(repo: &Repository, tip: Option<Oid>) -> Result<Loaded> {
-    let Some(tip) = tip else {
+/// The ledger seen from HEAD, from the cache when it is fresh.
+pub fn load(repo: &Repository) -> Result<Loaded> {
+    load_at(repo, head_oid(repo))
+}
+
+/// The ledger seen from `at` (None: a repository without commits).
+pub fn load_at(repo: &Repository, at: Option<Oid>) -> Result<Loaded> {
+    let Some(tip) = tip(repo)? else {
         return Ok(Loaded {
             tip: None,
             state: LedgerState::default(),
+            sight: Sight {
+                at: at.map(|a| a.to_string()),
+                ..Sight::default()
+            },
             skipped: 0,
             first_skipped: None,
         });
     };
-    if let Some(c) = cache::load(repo, tip) {
-        return Ok(Loaded {
-            tip: Some(tip),
-            state: c.state,
-            skipped: c.skipped,
-            first_skipped: c.first_skipped,
-        });
+    if let Some(c) = cache::load(repo, tip, at) {
+        return Ok(c);
     }
-    let (events, skipped) = read_all_at(repo, tip)?;
-    let cached = cache::Cached {
-        state: fold_events(events),
-        skipped: skipped.len(),
-        first_skipped: skipped.first().map(describe_skip),
-    };
-    cache::save(repo, tip, &cached);
-    Ok(Loaded {
+    let (events, skipped, first_skipped) = records_at(repo, tip)?;
+    let sight = Sight::compute(repo, at, &events)?;
+    let mut state = fold_at(events, &sight);
+    view::confirm_collisions(repo, &mut state);
+    let loaded = Loaded {
         tip: Some(tip),
-        state: cached.state,
-        skipped: cached.skipped,
-        first_skipped: cached.first_skipped,
-    })
+        state,
+        sight,
+        skipped,
+        first_skipped,
+    };
+    cache::save(repo, &loaded);
+    Ok(loaded)
 }
 
-pub fn describe_skip(s: &SkippedLine) -> String {
-    format!(
-        "note on {} line {}: {}",
-        crate::git::repo::short(&s.commit),
-        s.line,
-        s.reason
-    )
-}
-
-/// Every event, each bound to one commit. When an event sits on several
-/// commits (a rewrite copied its note), the one reachable from HEAD wins.
-pub fn read_all(repo: &Repository) -> Result<(Vec<Located>, Vec<SkippedLine>)> {
-    match tip(repo)? {
-        Some(t) => read_all_at(repo, t),
-        None => Ok((Vec::new(), Vec::new())),
-    }
-}
-
-fn read_all_at(repo: &Repository, tip: Oid) -> Result<(Vec<Located>, Vec<SkippedLine>)> {
-    let texts = events_cache::note_texts(repo, tip).context("cannot read refs/notes/ledger")?;
-    let (mut events, skipped) = notes::parse_notes(&texts.notes);
-    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, l) in events.iter().enumerate() {
-        by_id.entry(l.event.id.as_str()).or_default().push(i);
-    }
-    let duplicated: Vec<Vec<usize>> = by_id.into_values().filter(|v| v.len() > 1).collect();
-    if !duplicated.is_empty() {
-        let head = repo.head().ok().and_then(|h| h.target());
-        let mut drop = vec![false; events.len()];
-        for group in duplicated {
-            let reachable = |i: &usize| {
-                let Ok(c) = Oid::from_str(&events[*i].commit) else {
-                    return false;
-                };
-                head.is_some_and(|h| h == c || repo.graph_descendant_of(h, c).unwrap_or(false))
-            };
-            let keep = group.iter().copied().find(reachable).unwrap_or(group[0]);
-            for i in group {
-                drop[i] = i != keep;
-            }
+/// Every readable record at `tip`, with the count of lines that are not
+/// events and the first of them. In an honest ledger no `seq` exceeds the
+/// number of distinct events (SPEC 2.2): a line that claims more is
+/// forged or damaged, and is skipped like any unreadable line, so that it
+/// cannot outrank every later write.
+fn records_at(repo: &Repository, tip: Oid) -> Result<(Vec<Stored>, usize, Option<String>)> {
+    let index = Index::at(repo, tip).context("cannot read refs/notes/ledger")?;
+    let (mut skipped, mut first) = index.skipped();
+    let mut events = index.into_stored();
+    let distinct = events
+        .iter()
+        .map(|s| &*s.record.id)
+        .collect::<HashSet<&str>>()
+        .len() as u64;
+    let before = events.len();
+    let mut forged: Option<String> = None;
+    events.retain(|s| {
+        let honest = s.record.seq <= distinct;
+        if !honest && forged.is_none() {
+            forged = Some(format!(
+                "note on {}: seq {} is larger than the ledger's {distinct} events",
+                crate::git::repo::short(&s.commit),
+                s.record.seq
+            ));
         }
-        let mut i = 0;
-        events.retain(|_| {
-            i += 1;
-            !drop[i - 1]
-        });
+        honest
+    });
+    skipped += before - events.len();
+    if first.is_none() {
+        first = forged;
     }
-    Ok((events, skipped))
+    Ok((events, skipped, first))
+}
+
+/// The events that apply in `loaded`'s view, in fold order, each bound to
+/// the copy of it in view. Plan events are in every view.
+pub fn events_in_view(repo: &Repository, loaded: &Loaded) -> Result<Vec<Located>> {
+    events_in_view_where(repo, loaded, |_| true, None)
+}
+
+/// [`events_in_view`] of the records `keep` accepts; with `newest`, only
+/// that many of the latest. Only the notes holding them are read whole.
+pub fn events_in_view_where(
+    repo: &Repository,
+    loaded: &Loaded,
+    keep: impl Fn(&Record) -> bool,
+    newest: Option<usize>,
+) -> Result<Vec<Located>> {
+    let Some(tip) = loaded.tip else {
+        return Ok(Vec::new());
+    };
+    let (events, _, _) = records_at(repo, tip)?;
+    let ordered = order_events_in(events, &loaded.sight);
+    let scope = Scope::new(&ordered, &loaded.sight);
+    let mut chosen: Vec<Stored> = ordered
+        .into_iter()
+        .filter(|l| keep(&l.record) && scope.applies(l) != Applies::No)
+        .collect();
+    if let Some(n) = newest {
+        let drop = chosen.len().saturating_sub(n);
+        chosen.drain(..drop);
+    }
+    whole_events(repo, tip, &chosen)
+}
+
+/// The whole events of `chosen`, read from their notes, in the same order.
+fn whole_events(repo: &Repository, tip: Oid, chosen: &[Stored]) -> Result<Vec<Located>> {
+    let mut by_commit: HashMap<&str, HashMap<String, Event>> = HashMap::new();
+    for s in chosen {
+        if by_commit.contains_key(s.commit.as_str()) {
+            continue;
+        }
+        let text = notes::note_text(repo, Some(tip), &s.commit)?;
+        let events = text
+            .lines()
+            .filter_map(|l| Event::parse_line(l).ok())
+            .map(|e| (e.id.clone(), e))
+            .collect();
+        by_commit.insert(&s.commit, events);
+    }
+    Ok(chosen
+        .iter()
+        .filter_map(|s| {
+            let e = by_commit.get(s.commit.as_str())?.get(&*s.record.id)?;
+            Some(Located {
+                commit: s.commit.clone(),
+                event: e.clone(),
+            })
+        })
+        .collect())
+}
+
+/// Every event of the ledger, whatever commit it is seen from, with every
+/// copy of an event that sits on several commits.
+pub fn read_all(repo: &Repository) -> Result<(Vec<Located>, Vec<SkippedLine>)> {
+    let Some(tip) = tip(repo)? else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let tree = repo.find_commit(tip)?.tree()?;
+    let mut texts: BTreeMap<String, String> = BTreeMap::new();
+    for (commit, _) in notes::list_notes(repo, &tree)? {
+        let key = commit.to_ascii_lowercase();
+        if let std::collections::btree_map::Entry::Vacant(slot) = texts.entry(key) {
+            let text = notes::note_text(repo, Some(tip), slot.key())?;
+            slot.insert(text);
+        }
+    }
+    Ok(notes::parse_notes(&texts))
 }
 
 /// An event to append, bound to `commit`.
@@ -146,19 +222,33 @@ impl Draft {
 
 const MAX_WAIT: Duration = Duration::from_secs(60);
 
-/// Appends the events `build` derives from the current state, retrying on a
-/// lost race: `build` runs again against the state that won, so checks such
-/// as "this id is new" hold for what is actually written. Returns the
-/// events written, with their `id` and `seq`.
+/// Appends the events `build` derives from the ledger seen from HEAD; see
+/// [`append_view`].
 pub fn append<F>(repo: &Repository, message: &str, mut build: F) -> Result<Vec<Located>>
 where
     F: FnMut(&LedgerState) -> Result<Vec<Draft>>,
 {
+    append_view(repo, head_oid(repo), message, |loaded| build(&loaded.state))
+}
+
+/// Appends the events `build` derives from the ledger seen from `at`,
+/// retrying on a lost race: `build` runs again against the ledger that
+/// won, so checks such as "this id is new" hold for what is actually
+/// written. Returns the events written, with their `id` and `seq`.
+pub fn append_view<F>(
+    repo: &Repository,
+    at: Option<Oid>,
+    message: &str,
+    mut build: F,
+) -> Result<Vec<Located>>
+where
+    F: FnMut(&Loaded) -> Result<Vec<Draft>>,
+{
     let started = Instant::now();
     let mut attempt: u32 = 0;
     loop {
-        let loaded = load(repo)?;
-        let drafts = build(&loaded.state)?;
+        let loaded = load_at(repo, at)?;
+        let drafts = build(&loaded)?;
         if drafts.is_empty() {
             return Ok(Vec::new());
         }
@@ -170,18 +260,7 @@ where
         let new_tip = write_commit(repo, loaded.tip, &additions, message)?;
         match compare_and_swap(repo, loaded.tip, new_tip, message) {
             Ok(true) => {
-                let mut state = loaded.state;
-                if fresh.iter().all(|l| state.follows(&l.event)) {
-                    for l in &fresh {
-                        state.apply(l);
-                    }
-                    let c = cache::Cached {
-                        state,
-                        skipped: loaded.skipped,
-                        first_skipped: loaded.first_skipped,
-                    };
-                    cache::save(repo, new_tip, &c);
-                }
+                remember(repo, loaded, new_tip, &fresh);
                 return Ok(fresh);
             }
             Ok(false) if started.elapsed() < MAX_WAIT => {
@@ -199,6 +278,40 @@ where
     }
 }
 
+/// Caches the view just written to, when the new events can be applied
+/// to it alone: they sort after everything, sit on the commit seen from
+/// (or one already in view), and leave the plan, and so the
+/// fingerprints, as they were. Otherwise the next read folds again.
+fn remember(repo: &Repository, mut loaded: Loaded, new_tip: Oid, fresh: &[Located]) {
+    use crate::ledger::fold::Viewpoint;
+    let Ok(stored) = fresh
+        .iter()
+        .map(|l| {
+            Record::from_event(&l.event).map(|record| Stored {
+                commit: l.commit.clone(),
+                record,
+            })
+        })
+        .collect::<Result<Vec<Stored>, _>>()
+    else {
+        return;
+    };
+    let simple = stored.iter().all(|l| {
+        loaded.state.follows(&l.record)
+            && loaded.sight.sees(&l.commit)
+            && !matches!(l.record.kind(), Kind::Define | Kind::Retire)
+    });
+    if !simple {
+        return;
+    }
+    for l in &stored {
+        loaded.state.apply_from(l, &loaded.sight);
+        loaded.sight.seen.insert(l.commit.clone());
+    }
+    loaded.tip = Some(new_tip);
+    cache::save(repo, &loaded);
+}
+
 /// Moves `refs/notes/ledger` from `old` (None: it must not exist yet) to
 /// `new`. False when another writer moved it first: the caller re-reads
 /// and tries again against what won. Never forced.
@@ -213,7 +326,10 @@ pub fn compare_and_swap(
         None => repo.reference(NOTES_REF, new, false, message),
     };
     match updated {
-        Ok(_) => Ok(true),
+        Ok(_) => {
+            crate::log_view::refresh(repo); // the view plain `git log` shows
+            Ok(true)
+        }
         Err(e) if is_race(&e) => Ok(false),
         Err(e) => Err(anyhow::anyhow!(
             "could not update refs/notes/ledger: {}",
@@ -254,11 +370,14 @@ fn stamp(state: &LedgerState, drafts: Vec<Draft>) -> Vec<Draft> {
         .map(|mut d| {
             seq += 1;
             d.event.seq = seq;
+            let head = heads.get(&d.event.step).cloned().unwrap_or_default();
+            // A define of a step that exists names it, so that it reads as
+            // an edit and never as a second creation (SPEC 2.5 collisions).
+            let names_prev = !d.fixed_id || d.event.kind == Kind::Define;
+            if names_prev && !head.is_empty() && d.event.str_field("prev").is_none() {
+                d.event.set("prev", head);
+            }
             if !d.fixed_id {
-                let head = heads.get(&d.event.step).cloned().unwrap_or_default();
-                if !head.is_empty() {
-                    d.event.set("prev", head);
-                }
                 d.event.id = d.event.content_id();
             }
             heads.insert(d.event.step.clone(), d.event.id.clone());
@@ -276,16 +395,22 @@ fn new_lines(
 ) -> Result<(Vec<Located>, BTreeMap<String, String>)> {
     let mut additions: BTreeMap<String, String> = BTreeMap::new();
     let mut fresh = Vec::new();
-    let mut existing: HashMap<String, String> = HashMap::new();
+    // Ids already on each commit's note, and those added by this write.
+    let mut present: HashMap<String, HashSet<String>> = HashMap::new();
     for d in drafts {
         let commit = d.commit.to_string();
         if d.fixed_id {
-            if !existing.contains_key(&commit) {
-                existing.insert(commit.clone(), notes::note_text(repo, tip, &commit)?);
+            if !present.contains_key(&commit) {
+                let ids = notes::note_text(repo, tip, &commit)?
+                    .lines()
+                    .filter_map(|l| Record::parse_line(l).ok())
+                    .map(|r| r.id.to_string())
+                    .collect();
+                present.insert(commit.clone(), ids);
             }
-            let needle = format!("\"id\":\"{}\"", d.event.id);
-            let pending = additions.get(&commit).is_some_and(|t| t.contains(&needle));
-            if existing[&commit].contains(&needle) || pending {
+            if let Some(ids) = present.get_mut(&commit)
+                && !ids.insert(d.event.id.clone())
+            {
                 continue;
             }
         }

@@ -12,7 +12,10 @@ use std::collections::BTreeMap;
 /// as git does, so that no single tree object grows without bound.
 const FANOUT_AT: usize = 256;
 
+/// A line of a note that is not an event, and why (the general reader's
+/// report; the index keeps its own).
 #[derive(Debug, Clone)]
+#[allow(dead_code)]
 pub struct SkippedLine {
     pub commit: String,
     pub line: usize,

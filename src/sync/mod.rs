@@ -3,6 +3,7 @@
 //! push without force, and go round again when someone else pushed first.
 //! Also the merge every read does of ledgers plain `git fetch` brought in.
 
+pub mod discover;
 mod merge;
 mod seen;
 mod transport;
@@ -112,6 +113,19 @@ pub fn sync(repo: &Repository, remote: &str) -> Result<Report> {
         }
     }
     Ok(report)
+}
+
+/// Fetches `remote`'s ledger and merges it into the local one, without
+/// pushing (`init` in a fresh clone); returns the events received.
+pub fn fetch_and_merge(repo: &Repository, remote: &str) -> Result<usize> {
+    transport::fetch(repo, remote)?;
+    let tracking = transport::tracking_ref(remote);
+    match ref_tip(repo, &tracking)? {
+        Some(theirs) => {
+            Ok(merge::merge_into_local(repo, &tracking, theirs, Count::Events)?.received)
+        }
+        None => Ok(0),
+    }
 }
 
 /// Doubles from ~50 ms up to ~1.6 s, with jitter so that racers spread out.

@@ -1,0 +1,170 @@
+//! The parsed index: every event of the ledger as a compact [`Record`], per
+//! annotated commit, as of one notes tip. When the tip moves (an append
+//! here, a fetch or sync, an amend, a plain `git notes merge`, a ref rolled
+//! back), only the notes whose blobs differ between the two notes trees are
+//! read and parsed again, so a read costs what changed, not the size of
+//! the ledger. Disposable: delete it and the next read rebuilds it.
+
+use super::{cache_file, notes};
+use crate::ledger::Skip;
+use crate::ledger::record::{Record, Stored};
+use git2::{DiffOptions, Oid, Repository};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+const KIND: &str = "index";
+const FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Note {
+    pub records: Vec<Record>,
+    /// Lines that are not events this version reads: (line number, why).
+    pub skipped: Vec<(u32, String)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Index {
+    pub tip: String,
+    /// Annotated commit (hex) → its note, parsed.
+    pub notes: BTreeMap<String, Note>,
+}
+
+fn path(repo: &Repository) -> PathBuf {
+    cache_file::dir(repo).join("index")
+}
+
+impl Index {
+    /// The index at `tip`: from the cache, caught up from the cached tip
+    /// when it moved, or built from the notes.
+    pub fn at(repo: &Repository, tip: Oid) -> Result<Index, git2::Error> {
+        if let Some(mut cached) = read(repo) {
+            if cached.tip == tip.to_string() {
+                return Ok(cached);
+            }
+            if cached.catch_up(repo, tip).is_ok() {
+                write(repo, &cached);
+                return Ok(cached);
+            }
+        }
+        let fresh = Index::build(repo, tip)?;
+        write(repo, &fresh);
+        Ok(fresh)
+    }
+
+    fn build(repo: &Repository, tip: Oid) -> Result<Index, git2::Error> {
+        let tree = repo.find_commit(tip)?.tree()?;
+        let mut texts: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        for (commit, blob) in notes::list_notes(repo, &tree)? {
+            let into = texts.entry(commit.to_ascii_lowercase()).or_default();
+            // Two blobs for one commit (flat and fanned out after a merge)
+            // are one note.
+            if !into.is_empty() && !into.ends_with(b"\n") {
+                into.push(b'\n');
+            }
+            into.extend_from_slice(repo.find_blob(blob)?.content());
+        }
+        let notes = texts
+            .into_iter()
+            .map(|(commit, text)| (commit, parse_note(&String::from_utf8_lossy(&text))))
+            .collect();
+        Ok(Index {
+            tip: tip.to_string(),
+            notes,
+        })
+    }
+
+    /// Re-reads the notes that differ between the indexed tip's tree and `tip`'s.
+    fn catch_up(&mut self, repo: &Repository, tip: Oid) -> Result<(), git2::Error> {
+        let old = repo.find_commit(Oid::from_str(&self.tip)?)?.tree()?;
+        let new_tree = repo.find_commit(tip)?.tree()?;
+        let mut opts = DiffOptions::new();
+        opts.skip_binary_check(true);
+        let diff = repo.diff_tree_to_tree(Some(&old), Some(&new_tree), Some(&mut opts))?;
+        let mut touched: Vec<String> = Vec::new();
+        for d in diff.deltas() {
+            for file in [d.old_file(), d.new_file()] {
+                if let Some(p) = file.path().and_then(|p| p.to_str()) {
+                    let commit: String = p
+                        .chars()
+                        .filter(|c| *c != '/')
+                        .collect::<String>()
+                        .to_ascii_lowercase();
+                    if matches!(commit.len(), 40 | 64)
+                        && commit.bytes().all(|b| b.is_ascii_hexdigit())
+                    {
+                        touched.push(commit);
+                    }
+                }
+            }
+        }
+        touched.sort();
+        touched.dedup();
+        for commit in touched {
+            let text = notes::note_text(repo, Some(tip), &commit)?;
+            if text.is_empty() {
+                self.notes.remove(&commit);
+            } else {
+                self.notes.insert(commit, parse_note(&text));
+            }
+        }
+        self.tip = tip.to_string();
+        Ok(())
+    }
+
+    /// Every record, moved out of the index.
+    pub fn into_stored(self) -> Vec<Stored> {
+        let mut out = Vec::with_capacity(self.notes.values().map(|n| n.records.len()).sum());
+        for (commit, note) in self.notes {
+            for record in note.records {
+                out.push(Stored {
+                    commit: commit.clone(),
+                    record,
+                });
+            }
+        }
+        out
+    }
+
+    /// (count, first) of the lines that are not events.
+    pub fn skipped(&self) -> (usize, Option<String>) {
+        let mut count = 0;
+        let mut first = None;
+        for (commit, note) in &self.notes {
+            for (line, why) in &note.skipped {
+                count += 1;
+                if first.is_none() {
+                    first = Some(format!(
+                        "note on {} line {line}: {why}",
+                        crate::git::repo::short(commit)
+                    ));
+                }
+            }
+        }
+        (count, first)
+    }
+}
+
+fn parse_note(text: &str) -> Note {
+    let mut note = Note::default();
+    for (n, line) in text.lines().enumerate() {
+        match Record::parse_line(line) {
+            Ok(r) => note.records.push(r),
+            Err(Skip::Blank) => {}
+            Err(why) => note.skipped.push((n as u32 + 1, why.to_string())),
+        }
+    }
+    note
+}
+
+fn read(repo: &Repository) -> Option<Index> {
+    let body = cache_file::read(&path(repo), KIND, FORMAT)?;
+    postcard::from_bytes(&body).ok()
+}
+
+/// Best effort: an index that cannot be written only costs speed.
+fn write(repo: &Repository, index: &Index) {
+    if let Ok(body) = postcard::to_allocvec(index) {
+        cache_file::write(&path(repo), KIND, FORMAT, &body);
+    }
+}

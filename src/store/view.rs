@@ -1,0 +1,123 @@
+//! The ledger as seen from a commit (SPEC 2.5): which annotated commits
+//! are in view from it, and each step's fingerprint there. These are the
+//! inputs of the pure fold, computed from git here.
+
+use crate::git::fingerprint::{fingerprint, owned_files_many};
+use crate::git::history::History;
+use crate::git::owns::Owns;
+use crate::ledger::fold::Viewpoint;
+use crate::ledger::fold_events;
+use crate::ledger::record::{Body, Stored};
+use anyhow::Result;
+use git2::{Oid, Repository};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+
+/// What the commit a view is made for sees.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Sight {
+    /// The commit seen from; None in a repository without commits.
+    pub at: Option<String>,
+    /// The annotated commits in view: `at` and those of its ancestors
+    /// that hold a note.
+    pub seen: HashSet<String>,
+    /// Each active step's fingerprint at `at`, for steps that own files.
+    pub fingerprints: HashMap<String, String>,
+}
+
+impl Viewpoint for Sight {
+    fn sees(&self, commit: &str) -> bool {
+        self.at.as_deref() == Some(commit) || self.seen.contains(commit)
+    }
+    fn fingerprint(&self, step: &str) -> Option<&str> {
+        self.fingerprints.get(step).map(String::as_str)
+    }
+}
+
+impl Sight {
+    /// What `at` sees of `events`.
+    pub fn compute(repo: &Repository, at: Option<Oid>, events: &[Stored]) -> Result<Sight> {
+        let Some(at) = at else {
+            return Ok(Sight::default());
+        };
+        let annotated: HashSet<Oid> = events
+            .iter()
+            .filter_map(|l| Oid::from_str(&l.commit).ok())
+            .collect();
+        Ok(Sight {
+            at: Some(at.to_string()),
+            seen: ancestors_among(repo, at, &annotated)?,
+            fingerprints: plan_fingerprints(repo, at, events)?,
+        })
+    }
+}
+
+/// The commits of `among` that are `at` or one of its ancestors, in one
+/// walk that stops once all of them are found.
+pub fn ancestors_among(
+    repo: &Repository,
+    at: Oid,
+    among: &HashSet<Oid>,
+) -> Result<HashSet<String>> {
+    Ok(History::open(repo)
+        .reachable_among(at, among)
+        .into_iter()
+        .map(|o| o.to_string())
+        .collect())
+}
+
+/// The fingerprint at `at` of every active step that owns files, under the
+/// shared plan (the plan does not depend on the view).
+fn plan_fingerprints(
+    repo: &Repository,
+    at: Oid,
+    events: &[Stored],
+) -> Result<HashMap<String, String>> {
+    let plan = fold_events(
+        events
+            .iter()
+            .filter(|l| matches!(l.record.body, Body::Define(_) | Body::Retire))
+            .cloned()
+            .collect(),
+    );
+    let steps: Vec<(&str, Owns)> = plan
+        .active_steps()
+        .into_iter()
+        .filter(|s| !s.def.owns.is_empty())
+        .filter_map(|s| Some((s.id.as_str(), Owns::new(&s.def.owns).ok()?)))
+        .collect();
+    let tree = repo.find_commit(at)?.tree()?;
+    let matchers: Vec<&Owns> = steps.iter().map(|(_, o)| o).collect();
+    let files = owned_files_many(repo, &tree, &matchers)?;
+    Ok(steps
+        .iter()
+        .zip(files)
+        .map(|((id, _), f)| (id.to_string(), fingerprint(&f)))
+        .collect())
+}
+
+/// Keeps, of the fold's collision candidates, those whose creations sit
+/// on different lines of history: a redefinition further down the same
+/// history (an old import read again) is an edit, not a collision.
+pub fn confirm_collisions(repo: &Repository, state: &mut crate::ledger::LedgerState) {
+    state.collisions.retain(|c| {
+        let commits: Vec<Option<Oid>> = c
+            .definitions
+            .iter()
+            .map(|d| Oid::from_str(&d.commit).ok())
+            .collect();
+        commits
+            .iter()
+            .enumerate()
+            .any(|(i, a)| commits[i + 1..].iter().any(|b| !related(repo, *a, *b)))
+    });
+}
+
+fn related(repo: &Repository, a: Option<Oid>, b: Option<Oid>) -> bool {
+    let (Some(a), Some(b)) = (a, b) else {
+        return false;
+    };
+    a == b
+        || repo.graph_descendant_of(a, b).unwrap_or(false)
+        || repo.graph_descendant_of(b, a).unwrap_or(false)
+}
