@@ -61,6 +61,7 @@ fn read(src: Source, opts: &Options) -> Parsed {
         group_steps: Default::default(),
         seen_heading: false,
         fam: &fam,
+        place: (String::new(), 0),
     };
     r.out.report.lines = src.lines();
     r.out.report.conflicts = src.conflicts.clone();
@@ -505,6 +506,9 @@ struct Reader<'s> {
     group_steps: std::collections::HashSet<usize>,
     seen_heading: bool,
     fam: &'s Families,
+    /// The section being read and the checkbox items numbered in it so
+    /// far, for the places `--ids auto` names items by.
+    place: (String, usize),
 }
 
 impl Reader<'_> {
@@ -897,6 +901,7 @@ impl Reader<'_> {
         let mut pending: Option<(usize, Field)> = None;
         let mut label: Option<String> = None;
         let mut item_no = 0;
+        self.place = (s.key.clone(), 0);
         for b in &s.body {
             let field_open = pending.take();
             match ctx {
@@ -1428,9 +1433,12 @@ impl Reader<'_> {
                 last: item.last,
                 children: vec![item.clone()],
             };
-            let mut n = 0;
+            // Numbered in the section, as in a plain list (`--ids auto`).
+            let (key, mut n) = std::mem::take(&mut self.place);
             let owner = named.then_some(Owner::Nested(s));
-            return self.list(&wrapper, owner, "", &mut n, depth + 1);
+            self.list(&wrapper, owner, &key, &mut n, depth + 1);
+            self.place = (key, n);
+            return;
         }
         let (rest_lines, blocks) = item_parts(item);
         let mut child_field = None;
