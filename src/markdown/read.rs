@@ -76,20 +76,21 @@ fn read(src: Source, opts: &Options) -> Parsed {
             .into(),
         });
     }
-    let root = sections(&tree, &fam);
+    // Sections own their blocks, so each is freed once read.
+    let mut root = sections(tree, &fam);
     r.section_body(&root, &Ctx::Free);
-    r.children(&root, &Ctx::Free);
+    r.children(std::mem::take(&mut root.children), &Ctx::Free);
     r.finish()
 }
 
 // ---------------------------------------------------------------- sections
 
 /// A heading and what follows it up to the next heading of its level.
-struct Section<'b> {
-    head: Option<&'b Block>,
+struct Section {
+    head: Option<Block>,
     level: usize,
-    body: Vec<&'b Block>,
-    children: Vec<Section<'b>>,
+    body: Vec<Block>,
+    children: Vec<Section>,
     /// The place of the section for `--ids auto`: `2.1`.
     key: String,
     /// Its body says a status (a field or a status table).
@@ -107,7 +108,7 @@ fn heading_line(b: &Block) -> Option<(usize, &Line)> {
     }
 }
 
-fn sections<'b>(tree: &'b [Block], fam: &Families) -> Section<'b> {
+fn sections(tree: Vec<Block>, fam: &Families) -> Section {
     let new = |head, level| Section {
         head,
         level,
@@ -118,9 +119,9 @@ fn sections<'b>(tree: &'b [Block], fam: &Families) -> Section<'b> {
         ids_below: false,
         is_step: false,
     };
-    let mut stack: Vec<Section<'_>> = vec![new(None, 0)];
+    let mut stack: Vec<Section> = vec![new(None, 0)];
     for b in tree {
-        match heading_line(b) {
+        match heading_line(&b) {
             Some((level, _)) => {
                 while stack.len() > 1 && stack.last().is_some_and(|s| s.level >= level) {
                     if let Some(done) = stack.pop()
@@ -151,9 +152,9 @@ fn sections<'b>(tree: &'b [Block], fam: &Families) -> Section<'b> {
 }
 
 /// Fills in keys, statuses and whether steps lie below, bottom-up.
-fn annotate(s: &mut Section<'_>, key: &str, fam: &Families) {
+fn annotate(s: &mut Section, key: &str, fam: &Families) {
     s.key = key.to_string();
-    s.body_status = s.body.iter().any(|b| body_has_status(b));
+    s.body_status = s.body.iter().any(body_has_status);
     let direct_ids = s.body.iter().any(|b| names_steps(b, 0, fam));
     let mut ordinal = 0;
     let mut below = false;
@@ -162,6 +163,7 @@ fn annotate(s: &mut Section<'_>, key: &str, fam: &Families) {
         ordinal += 1;
         let text = c
             .head
+            .as_ref()
             .and_then(heading_line)
             .map(|(_, l)| text(l))
             .unwrap_or_default();
@@ -177,7 +179,7 @@ fn annotate(s: &mut Section<'_>, key: &str, fam: &Families) {
             }
         };
         annotate(c, &child_key, fam);
-        let head = c.head.and_then(heading_line).map(|(_, l)| l);
+        let head = c.head.as_ref().and_then(heading_line).map(|(_, l)| l);
         let named = head.is_some_and(|l| find_id(l, fam).is_some());
         let status = c.body_status
             || head.is_some_and(|l| heading_status(&inline::text(l), &Legend::default()).is_some());
@@ -717,20 +719,19 @@ impl Reader<'_> {
 
     // ----------------------------------------------------------- sections
 
-    fn children(&mut self, s: &Section<'_>, ctx: &Ctx) {
+    fn children(&mut self, kids: Vec<Section>, ctx: &Ctx) {
         // `## Phase 1` with its steps as siblings at the same level: the
         // phase holds until the next heading of that level that is not a step.
         let mut divider: Option<usize> = None;
-        for c in &s.children {
+        for c in kids {
             let opens_group = !c.is_step && c.head.is_some();
             if opens_group && let Some(d) = divider.take() {
                 self.groups.truncate(d);
             }
+            let empty =
+                c.body.iter().all(|b| matches!(b.kind, Kind::Rule)) && c.children.is_empty();
             let pushed = self.section(c, ctx);
-            if pushed
-                && c.body.iter().all(|b| matches!(b.kind, Kind::Rule))
-                && c.children.is_empty()
-            {
+            if pushed && empty {
                 // An empty phase heading: it names the phase of what follows.
                 divider = Some(self.groups.len() - 1);
             } else if pushed {
@@ -744,11 +745,14 @@ impl Reader<'_> {
 
     /// Reads one section; true when it left a group on `self.groups` for
     /// the caller to pop.
-    fn section(&mut self, s: &Section<'_>, outer: &Ctx) -> bool {
-        let Some((level, head)) = s.head.and_then(heading_line) else {
+    fn section(&mut self, mut s: Section, outer: &Ctx) -> bool {
+        let Some(heading) = s.head.clone() else {
             return false;
         };
-        let line = s.head.map_or(0, |h| h.line);
+        let Some((level, head)) = heading_line(&heading) else {
+            return false;
+        };
+        let line = heading.line;
         let first = !self.seen_heading;
         self.seen_heading = true;
         let title = text_of(head);
@@ -779,7 +783,7 @@ impl Reader<'_> {
             }
             Ctx::Step(parent, _) if id_head.is_none() || !(has_status || keyword_step) => {
                 if s.body_status && hstatus.is_none() && sub_kind(&title) == Sub::Other {
-                    self.sub_without_id(s, line, *parent, &bare_title)
+                    self.sub_without_id(&s, line, *parent, &bare_title)
                 } else {
                     Ctx::Step(*parent, sub_kind(&title))
                 }
@@ -826,7 +830,7 @@ impl Reader<'_> {
                 } else if first && level == 1 {
                     Ctx::Free
                 } else if has_status && !s.ids_below && id_head.is_none() {
-                    self.section_without_id(s, line, &bare_title)
+                    self.section_without_id(&s, line, &bare_title)
                 } else {
                     self.groups.push(Group {
                         name: bare_title.clone(),
@@ -842,25 +846,28 @@ impl Reader<'_> {
                 }
             }
         };
-        self.section_body(s, &ctx);
+        self.section_body(&s, &ctx);
         // A group step's own body fields were read above; its children are
         // read in the group's context so their phase is the group.
         let child_ctx = match (&ctx, pushed) {
             (Ctx::Step(..), true) => Ctx::Free,
             _ => ctx.clone(),
         };
-        self.children(s, &child_ctx);
+        let kids = std::mem::take(&mut s.children);
+        drop(s);
+        self.children(kids, &child_ctx);
         pushed
     }
 
     /// `## Frontend tidy-up (Ad Hoc)` with a status: reported, or with
     /// `--ids auto` a step named by its place.
-    fn section_without_id(&mut self, s: &Section<'_>, line: usize, title: &str) -> Ctx {
+    fn section_without_id(&mut self, s: &Section, line: usize, title: &str) -> Ctx {
         if self.opts.auto_ids
             && let Some(idx) = self.auto_step(line, &s.key, Shape::Sections, title)
         {
             let head = s
                 .head
+                .as_ref()
                 .and_then(heading_line)
                 .map(|(_, l)| text(l))
                 .unwrap_or_default();
@@ -875,7 +882,7 @@ impl Reader<'_> {
     }
 
     /// A subsection of a step with a status of its own and no id.
-    fn sub_without_id(&mut self, s: &Section<'_>, line: usize, parent: usize, title: &str) -> Ctx {
+    fn sub_without_id(&mut self, s: &Section, line: usize, parent: usize, title: &str) -> Ctx {
         if self.opts.auto_ids
             && let Some(idx) = self.auto_step(line, &s.key, Shape::Sections, title)
         {
@@ -893,7 +900,7 @@ impl Reader<'_> {
         Ctx::NoId(line, title.to_string())
     }
 
-    fn section_body(&mut self, s: &Section<'_>, ctx: &Ctx) {
+    fn section_body(&mut self, s: &Section, ctx: &Ctx) {
         let files = self.files_section(s, ctx);
         if files {
             return;
@@ -1225,7 +1232,7 @@ impl Reader<'_> {
 
     /// A section whose checklist items are all file paths: with `--ids
     /// auto`, one step owning those files, its status from the ticks.
-    fn files_section(&mut self, s: &Section<'_>, ctx: &Ctx) -> bool {
+    fn files_section(&mut self, s: &Section, ctx: &Ctx) -> bool {
         if !matches!(ctx, Ctx::Free) || s.head.is_none() || s.ids_below {
             return false;
         }
@@ -1265,9 +1272,10 @@ impl Reader<'_> {
         if paths.is_empty() || !self.opts.auto_ids {
             return false;
         }
-        let line = s.head.map_or(0, |h| h.line);
+        let line = s.head.as_ref().map_or(0, |h| h.line);
         let title = s
             .head
+            .as_ref()
             .and_then(heading_line)
             .map(|(_, l)| text_of(l))
             .unwrap_or_default();
