@@ -1071,3 +1071,25 @@ fn a_section_of_file_paths_becomes_one_step_owning_them() {
         "1"
     );
 }
+
+#[test]
+fn status_emoji_bullets_hash_ids_and_other_languages_are_read() {
+    let repo = Repo::new();
+    let r = dry(
+        &repo,
+        "## Work\n\n- ✅ T001 Setup\n- T002 Build — DONE\n- 🔄 **T003**: Ship\n- T004 No status\n- [x] #123 Fix login\n\n| Task | Estado |\n|---|---|\n| T006 | Completado |\n| T007 | En progreso |\n",
+    );
+    assert_eq!(
+        report_ids(&r),
+        ["T001", "T002", "T003", "123", "T006", "T007"]
+    );
+    let status = |id| report_step(&r, id)["status"].clone();
+    assert_eq!(status("T001"), "completed_pending_verification");
+    assert_eq!(status("T002"), "completed_pending_verification");
+    assert_eq!(status("T003"), "in_progress");
+    assert_eq!(status("T007"), "in_progress");
+    assert_eq!(
+        r["unplaced"][0]["text"], "- T004 No status",
+        "a bullet without status is not guessed"
+    );
+}

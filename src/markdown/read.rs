@@ -1141,6 +1141,26 @@ impl Reader<'_> {
                         }
                     }
                 }
+                // `- ✅ T001 Setup`, `- T001 Setup — DONE`: a status where a
+                // checkbox would be.
+                (None, None, Some(h)) if bullet_status(head, &h, &self.legend).is_some() => {
+                    let (st, title) = bullet_status(head, &h, &self.legend).unwrap_or_default();
+                    let phase = self.phase();
+                    let mut h = h;
+                    h.title = title;
+                    let claim = self.claim(&st, line, ClaimFrom::Mark);
+                    match self.steps_of(line, &h, Shape::Checklists, phase, false) {
+                        Some(idx) => {
+                            for id in &h.ids {
+                                if let Some(&k) = self.index.get(id) {
+                                    self.out.steps[k].status = Some(claim.clone());
+                                }
+                            }
+                            Some(Owner::Step(idx))
+                        }
+                        None => Some(Owner::Dup(line, h.ids.join(", "))),
+                    }
+                }
                 (None, None, _) => {
                     if let Some(h) = head {
                         match field(h) {
@@ -1750,7 +1770,11 @@ impl Reader<'_> {
             });
             return;
         }
-        if mark == Some(' ') || inline::is_template(l) {
+        let placeholder_note = notes.is_some_and(|n| {
+            let n = n.trim();
+            inline::is_placeholder(n) || n.starts_with('_') && n.ends_with('_')
+        });
+        if mark == Some(' ') || inline::is_template(l) || placeholder_note {
             return;
         }
         match parse_history(&t, self.opts.checked_as, &self.legend) {
@@ -2209,6 +2233,23 @@ fn no_id_reason(c: &Ctx) -> String {
         Ctx::Dup(l, id) => format!("in the section of duplicate {id} at line {l} (not imported)"),
         _ => String::new(),
     }
+}
+
+/// The status of a plain bullet that names a step: a status emoji before
+/// it (`- ✅ T001 Setup`) or a status after its title (`- T001 Setup ✅`,
+/// `- T001 Setup — DONE`); with the title left.
+fn bullet_status(
+    head: Option<&Line>,
+    h: &IdHead,
+    legend: &Legend,
+) -> Option<(words::StatusText, String)> {
+    let raw = text(head?);
+    let first = raw.trim_start().chars().next()?;
+    if words::emoji_word(first).is_some() {
+        let st = status_text(&first.to_string(), legend);
+        return Some((st, h.title.clone()));
+    }
+    heading_status(&h.title, legend)
 }
 
 fn is_pipe_row(l: &Line) -> bool {

@@ -46,6 +46,15 @@ const WORDS: &[(&str, Option<Word>)] = &[
     ("待开始", NOT_STARTED),
     ("未着手", NOT_STARTED),
     ("대기", NOT_STARTED),
+    ("未着手", NOT_STARTED),
+    ("pendiente", NOT_STARTED),
+    ("por_hacer", NOT_STARTED),
+    ("offen", NOT_STARTED),
+    ("ausstehend", NOT_STARTED),
+    ("à_faire", NOT_STARTED),
+    ("a_faire", NOT_STARTED),
+    ("pendente", NOT_STARTED),
+    ("未完成", NOT_STARTED),
     ("in_progress", IN_PROGRESS),
     ("inprogress", IN_PROGRESS),
     ("in_flight", IN_PROGRESS),
@@ -62,6 +71,12 @@ const WORDS: &[(&str, Option<Word>)] = &[
     ("进行中", IN_PROGRESS),
     ("진행중", IN_PROGRESS),
     ("진행_중", IN_PROGRESS),
+    ("進行中", IN_PROGRESS),
+    ("en_progreso", IN_PROGRESS),
+    ("en_curso", IN_PROGRESS),
+    ("in_arbeit", IN_PROGRESS),
+    ("en_cours", IN_PROGRESS),
+    ("em_andamento", IN_PROGRESS),
     ("done", DONE),
     ("complete", DONE),
     ("completed", DONE),
@@ -78,6 +93,17 @@ const WORDS: &[(&str, Option<Word>)] = &[
     ("已完成", DONE),
     ("完了", DONE),
     ("완료", DONE),
+    ("completado", DONE),
+    ("hecho", DONE),
+    ("terminado", DONE),
+    ("erledigt", DONE),
+    ("fertig", DONE),
+    ("abgeschlossen", DONE),
+    ("terminé", DONE),
+    ("fait", DONE),
+    ("concluído", DONE),
+    ("concluido", DONE),
+    ("feito", DONE),
     ("verified", Some(Word::Exact(Status::Verified))),
     ("re_verified", Some(Word::Exact(Status::Verified))),
     ("reverified", Some(Word::Exact(Status::Verified))),
@@ -132,7 +158,7 @@ pub fn checkbox_word(mark: char) -> Option<Word> {
 
 /// A status as written: what it maps to, the words that said it, and the
 /// commentary after them.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StatusText {
     /// None: no status word was found, or the word has no equivalent.
     pub word: Option<Word>,
