@@ -24,7 +24,14 @@ pub fn run() -> Result<Verdict> {
     let head = repo::head_commit(&repo)?;
     let mut info = CommitInfo::read(head);
     if info.trailers.is_empty() {
-        let state = store::load(&repo)?.state;
+        // Whether a step the parent's view watches owns a changed path:
+        // the new commit brings no note, so the parent's view (cached by
+        // the command before) answers it without a view of the new commit.
+        let parent = info.commit.parent_id(0).ok();
+        let state = match parent {
+            Some(p) => store::load_at(&repo, Some(p))?.state,
+            None => store::load(&repo)?.state,
+        };
         let paths = info.changed(&repo)?;
         let concerned = state
             .active_steps()

@@ -361,6 +361,46 @@ impl LedgerState {
         }
     }
 
+    /// Folds the steps in `steps` again from `events` (which hold every
+    /// event of those steps, and maybe others), as seen from `view`, and
+    /// puts the result in place of what the state had for them. The steps
+    /// of a ledger fold independently, so a view can follow new commits or
+    /// new notes by refolding only the steps they touch. `added`: events
+    /// the ledger gained since the state was folded.
+    pub fn refold_steps(
+        &mut self,
+        steps: &BTreeSet<String>,
+        events: Vec<Stored>,
+        view: &dyn Viewpoint,
+        added: u64,
+    ) {
+        let mine: Vec<Stored> = events
+            .into_iter()
+            .filter(|l| steps.contains(&*l.record.step))
+            .collect();
+        let partial = fold_at(mine, view);
+        for id in steps {
+            match (partial.step(id), self.index.get(id.as_str()).copied()) {
+                (Some(fresh), Some(i)) => self.steps[i] = fresh.clone(),
+                (Some(fresh), None) => {
+                    self.index.insert(id.clone(), self.steps.len());
+                    self.steps.push(fresh.clone());
+                }
+                (None, _) => {}
+            }
+            self.content_verified.remove(id);
+        }
+        self.content_verified
+            .extend(partial.content_verified.iter().cloned());
+        self.collisions.retain(|c| !steps.contains(&c.step));
+        self.collisions.extend(partial.collisions.iter().cloned());
+        self.max_seq = self.max_seq.max(partial.max_seq);
+        if partial.last_key > self.last_key {
+            self.last_key = partial.last_key.clone();
+        }
+        self.events += added;
+    }
+
     fn note_collision(&mut self, step: &str, first: Creation, other: Creation) {
         match self.collisions.iter_mut().find(|c| c.step == step) {
             Some(c) => c.definitions.push(other),
@@ -579,7 +619,7 @@ pub fn order_events_in(mut events: Vec<Stored>, view: &dyn Viewpoint) -> Vec<Sto
 
 /// An event id as a number: ids are 32 hex characters; any other text
 /// (a hand-written line) is hashed.
-fn id_key(id: &str) -> u128 {
+pub fn id_key(id: &str) -> u128 {
     if id.len() == 32
         && let Ok(n) = u128::from_str_radix(id, 16)
     {

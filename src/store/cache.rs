@@ -56,6 +56,21 @@ pub fn load(repo: &Repository, tip: Oid, at: Option<Oid>) -> Option<Loaded> {
     })
 }
 
+/// The cached view seen from `at`, whatever notes tip it was folded at.
+pub fn load_any(repo: &Repository, at: Oid) -> Option<Loaded> {
+    let hex = at.to_string();
+    let body = cache_file::read(&path(repo, Some(&hex)), KIND, FORMAT)?;
+    let file: CacheFile = postcard::from_bytes(&body).ok()?;
+    let tip = Oid::from_str(&file.tip).ok()?;
+    (file.sight.at.as_deref() == Some(hex.as_str())).then_some(Loaded {
+        tip: Some(tip),
+        state: file.state,
+        sight: file.sight,
+        skipped: file.skipped,
+        first_skipped: file.first_skipped,
+    })
+}
+
 /// Best effort: a cache that cannot be written only costs speed.
 pub fn save(repo: &Repository, loaded: &Loaded) {
     let Some(tip) = loaded.tip else { return };

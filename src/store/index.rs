@@ -43,13 +43,23 @@ impl Index {
                 return Ok(cached);
             }
             if cached.catch_up(repo, tip).is_ok() {
-                write(repo, &cached);
+                cached.save(repo);
                 return Ok(cached);
             }
         }
         let fresh = Index::build(repo, tip)?;
-        write(repo, &fresh);
+        fresh.save(repo);
         Ok(fresh)
+    }
+
+    /// Writes the index, and the ids of its events beside it.
+    fn save(&self, repo: &Repository) {
+        write(repo, self);
+        let all = self
+            .notes
+            .values()
+            .flat_map(|n| n.records.iter().map(|r| &*r.id));
+        super::ids::Ids::new(self.tip.clone(), all).save(repo);
     }
 
     fn build(repo: &Repository, tip: Oid) -> Result<Index, git2::Error> {
@@ -145,7 +155,7 @@ impl Index {
     }
 }
 
-fn parse_note(text: &str) -> Note {
+pub fn parse_note(text: &str) -> Note {
     let mut note = Note::default();
     for (n, line) in text.lines().enumerate() {
         match Record::parse_line(line) {

@@ -3,6 +3,8 @@
 
 pub mod cache;
 pub mod cache_file;
+pub mod derive;
+pub mod ids;
 pub mod index;
 pub mod notes;
 pub mod view;
@@ -37,6 +39,15 @@ pub fn tip(repo: &Repository) -> Result<Option<Oid>> {
     }
 }
 
+/// With `GIT_LEDGER_TRACE` set, says on stderr how a read was answered
+/// (as `GIT_TRACE` does for git): what the caches saved, for benchmarks
+/// and bug reports.
+pub fn trace(what: &str) {
+    if std::env::var_os("GIT_LEDGER_TRACE").is_some_and(|v| !v.is_empty() && v != "0") {
+        eprintln!("trace: {what}");
+    }
+}
+
 /// HEAD's commit, when there is one.
 pub fn head_oid(repo: &Repository) -> Option<Oid> {
     repo.head()
@@ -65,8 +76,15 @@ pub fn load_at(repo: &Repository, at: Option<Oid>) -> Result<Loaded> {
         });
     };
     if let Some(c) = cache::load(repo, tip, at) {
+        trace("view: cached");
         return Ok(c);
     }
+    if let Some(at) = at
+        && let Some(followed) = derive::derive(repo, tip, at)
+    {
+        return Ok(followed);
+    }
+    trace("view: folded from the index");
     let (events, skipped, first_skipped) = records_at(repo, tip)?;
     let sight = Sight::compute(repo, at, &events)?;
     let mut state = fold_at(events, &sight);
@@ -89,31 +107,35 @@ pub fn load_at(repo: &Repository, at: Option<Oid>) -> Result<Loaded> {
 /// cannot outrank every later write.
 fn records_at(repo: &Repository, tip: Oid) -> Result<(Vec<Stored>, usize, Option<String>)> {
     let index = Index::at(repo, tip).context("cannot read refs/notes/ledger")?;
-    let (mut skipped, mut first) = index.skipped();
-    let mut events = index.into_stored();
+    let (skipped, first) = index.skipped();
+    let (events, forged, first_forged) = honest(index.into_stored());
+    Ok((events, skipped + forged, first.or(first_forged)))
+}
+
+/// The records a reader keeps: none whose `seq` is beyond the ledger's
+/// count of distinct events. Returns them, how many were dropped, and
+/// a description of the first.
+pub(crate) fn honest(mut events: Vec<Stored>) -> (Vec<Stored>, usize, Option<String>) {
     let distinct = events
         .iter()
-        .map(|s| &*s.record.id)
-        .collect::<HashSet<&str>>()
+        .map(|s| crate::ledger::fold::id_key(&s.record.id))
+        .collect::<HashSet<u128>>()
         .len() as u64;
     let before = events.len();
-    let mut forged: Option<String> = None;
+    let mut first: Option<String> = None;
     events.retain(|s| {
-        let honest = s.record.seq <= distinct;
-        if !honest && forged.is_none() {
-            forged = Some(format!(
+        let ok = s.record.seq <= distinct;
+        if !ok && first.is_none() {
+            first = Some(format!(
                 "note on {}: seq {} is larger than the ledger's {distinct} events",
                 crate::git::repo::short(&s.commit),
                 s.record.seq
             ));
         }
-        honest
+        ok
     });
-    skipped += before - events.len();
-    if first.is_none() {
-        first = forged;
-    }
-    Ok((events, skipped, first))
+    let dropped = before - events.len();
+    (events, dropped, first)
 }
 
 /// The events that apply in `loaded`'s view, in fold order, each bound to
@@ -306,7 +328,7 @@ fn remember(repo: &Repository, mut loaded: Loaded, new_tip: Oid, fresh: &[Locate
     }
     for l in &stored {
         loaded.state.apply_from(l, &loaded.sight);
-        loaded.sight.seen.insert(l.commit.clone());
+        loaded.sight.seen.insert(&l.commit);
     }
     loaded.tip = Some(new_tip);
     cache::save(repo, &loaded);

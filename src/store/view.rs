@@ -13,6 +13,43 @@ use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
+/// A set of commit ids, kept as sorted raw bytes: one allocation, read
+/// from a cache file without building a hash table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Commits(Vec<[u8; 20]>);
+
+impl Commits {
+    fn key(hex: &str) -> Option<[u8; 20]> {
+        Oid::from_str(hex)
+            .ok()
+            .and_then(|o| o.as_bytes().try_into().ok())
+    }
+
+    pub fn contains(&self, hex: &str) -> bool {
+        Commits::key(hex).is_some_and(|k| self.0.binary_search(&k).is_ok())
+    }
+
+    pub fn insert(&mut self, hex: &str) {
+        if let Some(k) = Commits::key(hex)
+            && let Err(i) = self.0.binary_search(&k)
+        {
+            self.0.insert(i, k);
+        }
+    }
+}
+
+impl FromIterator<Oid> for Commits {
+    fn from_iter<I: IntoIterator<Item = Oid>>(iter: I) -> Commits {
+        let mut v: Vec<[u8; 20]> = iter
+            .into_iter()
+            .filter_map(|o| o.as_bytes().try_into().ok())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        Commits(v)
+    }
+}
+
 /// What the commit a view is made for sees.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Sight {
@@ -20,7 +57,7 @@ pub struct Sight {
     pub at: Option<String>,
     /// The annotated commits in view: `at` and those of its ancestors
     /// that hold a note.
-    pub seen: HashSet<String>,
+    pub seen: Commits,
     /// Each active step's fingerprint at `at`, for steps that own files.
     pub fingerprints: HashMap<String, String>,
 }
@@ -54,21 +91,16 @@ impl Sight {
 
 /// The commits of `among` that are `at` or one of its ancestors, in one
 /// walk that stops once all of them are found.
-pub fn ancestors_among(
-    repo: &Repository,
-    at: Oid,
-    among: &HashSet<Oid>,
-) -> Result<HashSet<String>> {
+pub fn ancestors_among(repo: &Repository, at: Oid, among: &HashSet<Oid>) -> Result<Commits> {
     Ok(History::open(repo)
         .reachable_among(at, among)
         .into_iter()
-        .map(|o| o.to_string())
         .collect())
 }
 
 /// The fingerprint at `at` of every active step that owns files, under the
 /// shared plan (the plan does not depend on the view).
-fn plan_fingerprints(
+pub fn plan_fingerprints(
     repo: &Repository,
     at: Oid,
     events: &[Stored],

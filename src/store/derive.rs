@@ -1,0 +1,256 @@
+//! Following a cached view instead of folding the whole ledger again. A
+//! view depends on the notes tip and the commit it is seen from (SPEC 2.5);
+//! when a cached view differs from the one wanted by a few new commits (a
+//! commit, a pull) or a few new notes (an append elsewhere, a fetch, a
+//! sync), only those are read: the new commits' notes and the owned files
+//! they changed, or the notes whose blobs changed between the two tips.
+//! Only the steps they touch are folded again. Whenever the change is not
+//! one of those (notes removed, a ref rolled back, too much history), the
+//! answer is None and the caller folds from scratch: the result is always
+//! the one a full fold gives.
+
+use super::ids::Ids;
+use super::index::{Index, parse_note};
+use super::{Loaded, cache, notes, view};
+use crate::git::fingerprint::{fingerprint, owned_files};
+use crate::git::history::History;
+use crate::git::owns::{Owns, may_own};
+use crate::git::treediff::changed_files;
+use crate::ledger::fold::Viewpoint;
+use crate::ledger::record::{Body, Stored};
+use git2::{Oid, Repository};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// How far back along first parents a cached view is looked for.
+const DEPTH: usize = 64;
+/// More new commits or changed notes than this: fold from scratch.
+const LIMIT: usize = 5000;
+
+/// The ledger of `tip` seen from `at`, followed from a cached view.
+pub fn derive(repo: &Repository, tip: Oid, at: Oid) -> Option<Loaded> {
+    let mut base = nearest(repo, at)?;
+    if base.sight.at.as_deref() != Some(at.to_string().as_str()) {
+        base = advance_commits(repo, base, at)?;
+    }
+    if base.tip != Some(tip) {
+        base = advance_notes(repo, base, tip)?;
+    }
+    Some(base)
+}
+
+/// A cached view seen from `at` or from one of its first-parent ancestors.
+fn nearest(repo: &Repository, at: Oid) -> Option<Loaded> {
+    if let Some(v) = cache::load_any(repo, at) {
+        return Some(v);
+    }
+    let mut commit = repo.find_commit(at).ok()?;
+    for _ in 0..DEPTH {
+        commit = commit.parent(0).ok()?;
+        if let Some(v) = cache::load_any(repo, commit.id()) {
+            return Some(v);
+        }
+    }
+    None
+}
+
+fn oid(hex: Option<&str>) -> Option<Oid> {
+    hex.and_then(|h| Oid::from_str(h).ok())
+}
+
+/// From the view seen from an ancestor P to the one seen from `at`, with
+/// the same notes: the commits between come into view, and the owned files
+/// they changed give new fingerprints.
+fn advance_commits(repo: &Repository, mut base: Loaded, at: Oid) -> Option<Loaded> {
+    let from = oid(base.sight.at.as_deref())?;
+    let tip = base.tip?;
+    let mut walk = repo.revwalk().ok()?;
+    walk.push(at).ok()?;
+    walk.hide(from).ok()?;
+    let mut fresh: Vec<Oid> = Vec::new();
+    for c in walk {
+        fresh.push(c.ok()?);
+        if fresh.len() > LIMIT {
+            return None;
+        }
+    }
+    // Their notes, now in view.
+    let mut records: Vec<Stored> = Vec::new();
+    let mut touched: BTreeSet<String> = BTreeSet::new();
+    for c in &fresh {
+        let hex = c.to_string();
+        let text = notes::note_text(repo, Some(tip), &hex).ok()?;
+        if text.is_empty() {
+            continue;
+        }
+        base.sight.seen.insert(&hex);
+        for record in parse_note(&text).records {
+            touched.insert(record.step.to_string());
+            records.push(Stored {
+                commit: hex.clone(),
+                record,
+            });
+        }
+    }
+    // The owned files the commits changed.
+    let before = repo.find_commit(from).ok()?.tree().ok()?;
+    let after = repo.find_commit(at).ok()?.tree().ok()?;
+    let paths = changed_files(repo, Some(&before), &after).ok()?;
+    let mut rescoped: BTreeSet<String> = BTreeSet::new();
+    if !paths.is_empty() {
+        for s in base.state.active_steps() {
+            if s.def.owns.is_empty() || !paths.iter().any(|p| may_own(&s.def.owns, p)) {
+                continue;
+            }
+            let Ok(owns) = Owns::new(&s.def.owns) else {
+                continue;
+            };
+            if !paths.iter().any(|p| owns.matches(p, false)) {
+                continue;
+            }
+            let fp = fingerprint(&owned_files(repo, &after, &owns).ok()?);
+            if base.sight.fingerprints.get(&s.id) != Some(&fp) {
+                rescoped.insert(s.id.clone());
+                base.sight.fingerprints.insert(s.id.clone(), fp);
+            }
+        }
+    }
+    base.sight.at = Some(at.to_string());
+    touched.extend(rescoped);
+    if !touched.is_empty() {
+        // Notes already in the ledger come into view: their steps fold
+        // again, from the whole index of this tip.
+        let (events, _, _) = super::honest(Index::at(repo, tip).ok()?.into_stored());
+        base.state.refold_steps(&touched, events, &base.sight, 0);
+        view::confirm_collisions(repo, &mut base.state);
+    }
+    super::trace(&format!(
+        "view: followed {} new commit(s), {} step(s) folded again",
+        fresh.len(),
+        touched.len()
+    ));
+    cache::save(repo, &base);
+    Some(base)
+}
+
+/// From the view of an older notes tip to the one of `tip`, seen from the
+/// same commit: the notes that changed between the two notes trees are
+/// read, and their new lines applied.
+fn advance_notes(repo: &Repository, mut base: Loaded, tip: Oid) -> Option<Loaded> {
+    let old = base.tip?;
+    if base.skipped > 0 {
+        // A line skipped as forged may become readable as the ledger
+        // grows (SPEC 2.2): only a full fold says.
+        return None;
+    }
+    let mut ids = Ids::load(repo).filter(|i| i.tip == old.to_string())?;
+    let old_tree = repo.find_commit(old).ok()?.tree().ok()?;
+    let new_tree = repo.find_commit(tip).ok()?.tree().ok()?;
+    let mut commits: BTreeSet<String> = BTreeSet::new();
+    for p in changed_files(repo, Some(&old_tree), &new_tree).ok()? {
+        let hex: String = p.chars().filter(|c| *c != '/').collect();
+        if matches!(hex.len(), 40 | 64) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            commits.insert(hex.to_ascii_lowercase());
+        }
+        if commits.len() > LIMIT {
+            return None;
+        }
+    }
+    let mut added: Vec<Stored> = Vec::new();
+    let mut skipped_more = 0usize;
+    for c in &commits {
+        let before = parse_note(&notes::note_text(repo, Some(old), c).ok()?);
+        let after = parse_note(&notes::note_text(repo, Some(tip), c).ok()?);
+        let had: HashSet<&str> = before.records.iter().map(|r| &*r.id).collect();
+        let has: HashSet<&str> = after.records.iter().map(|r| &*r.id).collect();
+        if had.iter().any(|id| !has.contains(id)) || after.skipped.len() < before.skipped.len() {
+            return None; // lines went away: fold from scratch
+        }
+        skipped_more += after.skipped.len() - before.skipped.len();
+        for record in after.records {
+            if !had.contains(&*record.id) {
+                added.push(Stored {
+                    commit: c.clone(),
+                    record,
+                });
+            }
+        }
+    }
+    // Which of the newly annotated commits are in view.
+    let unknown: HashSet<Oid> = added
+        .iter()
+        .filter(|s| !base.sight.sees(&s.commit))
+        .filter_map(|s| Oid::from_str(&s.commit).ok())
+        .collect();
+    if let Some(at) = oid(base.sight.at.as_deref())
+        && !unknown.is_empty()
+    {
+        for c in History::open(repo).reachable_among(at, &unknown) {
+            base.sight.seen.insert(&c.to_string());
+        }
+    }
+    let mut copies = false;
+    let mut fresh_ids: HashSet<String> = HashSet::new();
+    for s in &added {
+        if ids.insert(&s.record.id) {
+            fresh_ids.insert(s.record.id.to_string());
+        } else {
+            copies = true;
+        }
+    }
+    let distinct = ids.len() as u64;
+    let forged = added.iter().filter(|s| s.record.seq > distinct).count();
+    added.retain(|s| s.record.seq <= distinct);
+    let new_events = added
+        .iter()
+        .filter(|s| fresh_ids.contains(&*s.record.id))
+        .map(|s| &*s.record.id)
+        .collect::<HashSet<&str>>()
+        .len() as u64;
+    let plan_changed = added
+        .iter()
+        .any(|s| matches!(s.record.body, Body::Define(_) | Body::Retire));
+    added.sort_by(|a, b| a.record.order_key().cmp(&b.record.order_key()));
+    let in_order = !copies
+        && !plan_changed
+        && added.iter().all(|s| base.state.follows(&s.record))
+        && added.windows(2).all(|w| w[0].record.id != w[1].record.id);
+    if in_order {
+        for s in &added {
+            base.state.apply_from(s, &base.sight);
+        }
+        base.state.events += new_events;
+    } else {
+        let steps: BTreeSet<String> = added.iter().map(|s| s.record.step.to_string()).collect();
+        let (events, _, _) = super::honest(Index::at(repo, tip).ok()?.into_stored());
+        if plan_changed {
+            // New definitions may own other files: their fingerprints anew.
+            let at = oid(base.sight.at.as_deref())?;
+            let fps: HashMap<String, String> = view::plan_fingerprints(repo, at, &events).ok()?;
+            for id in &steps {
+                match fps.get(id) {
+                    Some(fp) => base.sight.fingerprints.insert(id.clone(), fp.clone()),
+                    None => base.sight.fingerprints.remove(id),
+                };
+            }
+        }
+        base.state
+            .refold_steps(&steps, events, &base.sight, new_events);
+        view::confirm_collisions(repo, &mut base.state);
+    }
+    base.skipped += skipped_more + forged;
+    base.tip = Some(tip);
+    ids.tip = tip.to_string();
+    ids.save(repo);
+    super::trace(&format!(
+        "view: followed {} changed note(s), {} new line(s){}",
+        commits.len(),
+        added.len(),
+        if in_order {
+            ""
+        } else {
+            ", their steps folded again"
+        }
+    ));
+    cache::save(repo, &base);
+    Some(base)
+}
