@@ -16,7 +16,7 @@ pub struct Span {
     pub emph: bool,
     pub strike: bool,
     /// The destination of the link this text is in.
-    pub link: Option<String>,
+    pub link: Option<Box<str>>,
     /// Inline HTML (`<!-- omit in toc -->`, `<br>`): not text.
     pub html: bool,
 }
@@ -38,18 +38,22 @@ pub enum Kind {
     Paragraph(Vec<Line>),
     /// Children are `Item`s.
     List,
-    /// A list item; `mark` is the checkbox (`x`, ` `, `~`, `✓`, …).
+    /// A list item; `mark` is the checkbox (`x`, ` `, `~`, `✓`, …);
+    /// `head` the lines of its first paragraph (children are the rest).
     Item {
         mark: Option<char>,
+        head: Box<[Line]>,
     },
+    // Boxed slices and strings: the tree holds one of these per line of
+    // the file, and a `Vec`'s spare capacity would be most of its size.
     Table {
-        head: Vec<Line>,
-        rows: Vec<Row>,
+        head: Box<[Line]>,
+        rows: Box<[Row]>,
     },
     Code {
         fenced: bool,
-        info: String,
-        body: String,
+        info: Box<str>,
+        body: Box<str>,
     },
     Html(String),
     Quote,
@@ -59,7 +63,7 @@ pub enum Kind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub line: usize,
-    pub cells: Vec<Line>,
+    pub cells: Box<[Line]>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -67,7 +71,7 @@ pub struct Block {
     pub kind: Kind,
     pub line: usize,
     pub last: usize,
-    pub children: Vec<Block>,
+    pub children: Box<[Block]>,
 }
 
 enum Frame {
@@ -126,10 +130,14 @@ pub fn parse(src: &Source) -> Vec<Block> {
     if cuts.len() <= 1 {
         return build(src, 0);
     }
-    let mut out = Vec::new();
-    for (start, end) in cuts {
-        let piece = Source::new(&src.text[start..end]);
-        out.extend(build(&piece, src.line_of(start) - 1));
+    let pieces: Vec<Vec<Block>> = cuts
+        .into_iter()
+        .map(|(start, end)| build(&Source::new(&src.text[start..end]), src.line_of(start) - 1))
+        .collect();
+    // Exactly the room needed: a doubling vector would hold spare space.
+    let mut out = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
+    for piece in pieces {
+        out.extend(piece);
     }
     out
 }
@@ -255,7 +263,7 @@ impl Builder<'_> {
                     kind: Kind::Rule,
                     line,
                     last: line,
-                    children: Vec::new(),
+                    children: Box::default(),
                 });
             }
             _ => {}
@@ -349,7 +357,10 @@ impl Builder<'_> {
                 }
                 let kind = match tag {
                     Tag::List(_) => Kind::List,
-                    Tag::Item => Kind::Item { mark: None },
+                    Tag::Item => Kind::Item {
+                        mark: None,
+                        head: Box::default(),
+                    },
                     _ => Kind::Quote,
                 };
                 self.stack.push(Frame::Blocks {
@@ -401,7 +412,7 @@ impl Builder<'_> {
                 {
                     rows.push(Row {
                         line: *row_line,
-                        cells: std::mem::take(row),
+                        cells: std::mem::take(row).into(),
                     });
                 }
             }
@@ -451,21 +462,45 @@ impl Builder<'_> {
                 start,
                 mut children,
             } => {
-                // The tree lives as long as the reading: no slack.
-                children.shrink_to_fit();
+                // An item's first paragraph lives in the item: one block less
+                // per line of a list.
+                let mut first_line = None;
                 let kind = match kind {
-                    Kind::Item { .. } => Kind::Item {
-                        mark: take_checkbox(&mut children),
-                    },
+                    Kind::Item { .. } => {
+                        let mut head: Vec<Line> = Vec::new();
+                        if let Some(Block {
+                            kind: Kind::Paragraph(_),
+                            ..
+                        }) = children.first()
+                        {
+                            let p = children.remove(0);
+                            first_line = Some((p.line, p.last));
+                            if let Kind::Paragraph(lines) = p.kind {
+                                head = lines;
+                            }
+                        }
+                        let mark = take_checkbox(&mut head);
+                        Kind::Item {
+                            mark,
+                            head: head.into(),
+                        }
+                    }
                     k => k,
                 };
-                let line = children.first().map_or(self.line(start), |c| c.line);
-                let last = last_of(self, start).max(children.last().map_or(line, |c| c.last));
+                // The tree lives as long as the reading: no slack.
+                children.shrink_to_fit();
+                let line = first_line
+                    .map(|(l, _)| l)
+                    .or(children.first().map(|c| c.line))
+                    .unwrap_or(self.line(start));
+                let last = last_of(self, start)
+                    .max(children.last().map_or(line, |c| c.last))
+                    .max(first_line.map_or(line, |(_, l)| l));
                 Block {
                     kind,
                     line: line.min(self.line(start)),
                     last,
-                    children,
+                    children: children.into(),
                 }
             }
             Frame::Inline {
@@ -503,25 +538,32 @@ impl Builder<'_> {
                     kind,
                     line,
                     last,
-                    children: Vec::new(),
+                    children: Box::default(),
                 }
             }
             Frame::Table {
                 start, head, rows, ..
             } => Block {
-                kind: Kind::Table { head, rows },
+                kind: Kind::Table {
+                    head: head.into(),
+                    rows: rows.into(),
+                },
                 line: self.line(start),
                 last: last_of(self, start),
-                children: Vec::new(),
+                children: Box::default(),
             },
             Frame::Raw { code, start, body } => Block {
                 kind: match code {
-                    Some((fenced, info)) => Kind::Code { fenced, info, body },
+                    Some((fenced, info)) => Kind::Code {
+                        fenced,
+                        info: info.into(),
+                        body: body.into(),
+                    },
                     None => Kind::Html(body),
                 },
                 line: self.line(start),
                 last: last_of(self, start),
-                children: Vec::new(),
+                children: Box::default(),
             },
         };
         self.add(block);
@@ -558,7 +600,7 @@ impl Builder<'_> {
             strong: self.strong > 0,
             emph: self.emph > 0,
             strike: self.strike > 0,
-            link: self.links.last().cloned(),
+            link: self.links.last().map(|l| l.as_str().into()),
             html,
         };
         let Some(Frame::Inline { lines, .. }) = self.stack.last_mut() else {
@@ -611,11 +653,7 @@ fn join_lines(lines: Vec<Line>) -> Line {
 /// Takes a checkbox off the start of an item's first line: `[x]`, `[ ]`,
 /// and the marks people invent (`[~]`, `[✓]`, `[-]`, `[ x]`). A link
 /// (`[✓](…)`) or a tag (`[P]`) is not a checkbox.
-fn take_checkbox(children: &mut [Block]) -> Option<char> {
-    let first = children.first_mut()?;
-    let Kind::Paragraph(lines) = &mut first.kind else {
-        return None;
-    };
+fn take_checkbox(lines: &mut [Line]) -> Option<char> {
     let span = lines.first_mut()?.spans.first_mut()?;
     if span.code || span.link.is_some() || span.html {
         return None;
@@ -658,7 +696,7 @@ mod tests {
         b.children
             .iter()
             .map(|i| match i.kind {
-                Kind::Item { mark } => mark,
+                Kind::Item { mark, .. } => mark,
                 _ => None,
             })
             .collect()
@@ -672,7 +710,7 @@ mod tests {
         assert_eq!(b[1].kind, Kind::List);
         assert_eq!(item_marks(&b[1]), [Some(' '), Some('+'), None, None]);
         assert_eq!(b[1].children[1].line, 4);
-        let Kind::Paragraph(lines) = &b[1].children[0].children[0].kind else {
+        let Kind::Item { head: lines, .. } = &b[1].children[0].kind else {
             panic!("{:?}", b[1].children[0]);
         };
         assert_eq!(lines[0].spans[0].text, "T001 First");
@@ -690,7 +728,7 @@ mod tests {
     #[test]
     fn underscores_inside_a_path_are_text() {
         let b = blocks("- src/pkg/__init__.py\n");
-        let Kind::Paragraph(lines) = &b[0].children[0].children[0].kind else {
+        let Kind::Item { head: lines, .. } = &b[0].children[0].kind else {
             panic!()
         };
         let text: String = lines[0].spans.iter().map(|s| s.text.as_str()).collect();

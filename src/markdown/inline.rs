@@ -479,6 +479,7 @@ mod tests {
         }
         match &block.kind {
             Kind::Paragraph(lines) => (lines[0].clone(), src.text.clone()),
+            Kind::Item { head, .. } => (head[0].clone(), src.text.clone()),
             other => panic!("{other:?}"),
         }
     }

@@ -264,7 +264,7 @@ fn names_steps(b: &Block, depth: usize, fam: &Families) -> bool {
     }
     match &b.kind {
         Kind::List => b.children.iter().any(|item| {
-            let named = matches!(item.kind, Kind::Item { mark: Some(_) })
+            let named = matches!(item.kind, Kind::Item { mark: Some(_), .. })
                 && item_head(item).is_some_and(|l| find_id(l, fam).is_some());
             named || item.children.iter().any(|c| names_steps(c, depth + 1, fam))
         }),
@@ -276,15 +276,15 @@ fn names_steps(b: &Block, depth: usize, fam: &Families) -> bool {
 
 /// The first line of a list item.
 fn item_head(item: &Block) -> Option<&Line> {
-    match &item.children.first()?.kind {
-        Kind::Paragraph(lines) => lines.first(),
+    match &item.kind {
+        Kind::Item { head, .. } => head.first(),
         _ => None,
     }
 }
 
 fn item_mark(item: &Block) -> Option<char> {
     match item.kind {
-        Kind::Item { mark } => mark,
+        Kind::Item { mark, .. } => mark,
         _ => None,
     }
 }
@@ -341,9 +341,16 @@ fn read_legend(tree: &[Block]) -> Legend {
                 }
             }
             Kind::List | Kind::Quote => stack.extend(b.children.iter().rev()),
-            Kind::Item { mark } => {
-                if in_legend && let (Some(m), Some(head)) = (mark, item_head(b)) {
-                    legend.learn(&format!("[{m}] {}", inline::plain(head)));
+            Kind::Item { mark, head } => {
+                match (mark, head.first()) {
+                    (Some(m), Some(first)) if in_legend => {
+                        legend.learn(&format!("[{m}] {}", inline::plain(first)));
+                    }
+                    _ => {
+                        for l in head.iter() {
+                            learn_line(&mut legend, l, in_legend);
+                        }
+                    }
                 }
                 stack.extend(b.children.iter().rev());
             }
@@ -1265,7 +1272,7 @@ impl Reader<'_> {
                         let (Some(m), Some(head)) = (item_mark(item), item_head(item)) else {
                             return false;
                         };
-                        if item.children.len() > 1 {
+                        if !item.children.is_empty() {
                             return false;
                         }
                         let first = head.spans.iter().find(|x| !x.text.trim().is_empty());
@@ -1459,7 +1466,7 @@ impl Reader<'_> {
                 kind: Kind::List,
                 line: item.line,
                 last: item.last,
-                children: vec![item.clone()],
+                children: vec![item.clone()].into(),
             };
             // Numbered in the section, as in a plain list (`--ids auto`).
             let (key, mut n) = std::mem::take(&mut self.place);
@@ -2104,16 +2111,16 @@ impl Reader<'_> {
         body.push_str(&m);
         body.push_str(&head.map(text).unwrap_or_default());
         let mut stack: Vec<(&Block, usize)> =
-            item.children.iter().skip(1).rev().map(|c| (c, 1)).collect();
+            item.children.iter().rev().map(|c| (c, 1)).collect();
         while let Some((c, d)) = stack.pop() {
             match &c.kind {
                 Kind::List => stack.extend(c.children.iter().rev().map(|i| (i, d))),
-                Kind::Item { mark } => {
+                Kind::Item { mark, .. } => {
                     let m = mark.map(|m| format!("[{m}] ")).unwrap_or_default();
                     let t = item_head(c).map(text).unwrap_or_default();
                     body.push_str(&format!("\n{}- {m}{t}", "  ".repeat(d.saturating_sub(1))));
                     if d < MAX_DEPTH {
-                        stack.extend(c.children.iter().skip(1).rev().map(|x| (x, d + 1)));
+                        stack.extend(c.children.iter().rev().map(|x| (x, d + 1)));
                     }
                 }
                 Kind::Paragraph(lines) => {
@@ -2130,7 +2137,7 @@ impl Reader<'_> {
                 }
             }
         }
-        if let Some(Kind::Paragraph(lines)) = item.children.first().map(|c| &c.kind) {
+        if let Kind::Item { head: lines, .. } = &item.kind {
             for l in lines.iter().skip(1) {
                 body.push('\n');
                 body.push_str(&text(l));
@@ -2216,15 +2223,11 @@ fn owner_reason(o: &Owner) -> &'static str {
 
 /// An item's first-paragraph lines after the first, and its other blocks.
 fn item_parts(item: &Block) -> (Vec<&Line>, Vec<&Block>) {
-    let mut lines = Vec::new();
-    let mut blocks = Vec::new();
-    for (i, c) in item.children.iter().enumerate() {
-        match (&c.kind, i) {
-            (Kind::Paragraph(ls), 0) => lines.extend(ls.iter().skip(1)),
-            _ => blocks.push(c),
-        }
-    }
-    (lines, blocks)
+    let lines = match &item.kind {
+        Kind::Item { head, .. } => head.iter().skip(1).collect(),
+        _ => Vec::new(),
+    };
+    (lines, item.children.iter().collect())
 }
 
 fn no_id_reason(c: &Ctx) -> String {
