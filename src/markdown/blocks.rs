@@ -4,13 +4,15 @@
 //! cannot exhaust the stack.
 
 use super::source::Source;
+use compact_str::CompactString;
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use std::ops::Range;
 
 /// A run of inline text with one style.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Span {
-    pub text: String,
+    /// Most spans are a few words: held inline, without an allocation each.
+    pub text: CompactString,
     pub code: bool,
     pub strong: bool,
     pub emph: bool,
@@ -595,7 +597,7 @@ impl Builder<'_> {
         }
         let no = self.line(r.start);
         let span = Span {
-            text: text.to_string(),
+            text: text.into(),
             code,
             strong: self.strong > 0,
             emph: self.emph > 0,
@@ -660,7 +662,7 @@ fn take_checkbox(lines: &mut [Line]) -> Option<char> {
     }
     let (mark, len) = checkbox_at(&span.text)?;
     let rest = span.text.get(len..).unwrap_or("");
-    span.text = rest.trim_start().to_string();
+    span.text = rest.trim_start().into();
     Some(mark)
 }
 

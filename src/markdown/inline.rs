@@ -79,7 +79,7 @@ pub fn field(line: &Line) -> Option<(String, Line)> {
             }
             let t = v.text.trim_start();
             let rest = t.strip_prefix(':').or(t.strip_prefix('：'))?;
-            v.text = rest.to_string();
+            v.text = rest.into();
             inner
         };
         let key = key.trim();
@@ -114,7 +114,7 @@ pub fn field(line: &Line) -> Option<(String, Line)> {
     }
     let mut value = tail(line, first);
     if let Some(v) = value.spans.first_mut() {
-        v.text = rest.to_string();
+        v.text = rest.into();
     }
     Some((key.trim().to_string(), value))
 }
@@ -309,7 +309,7 @@ pub fn leading_command(line: &Line) -> Option<(String, String)> {
             if s.code {
                 code_span(&s.text)
             } else {
-                s.text.clone()
+                s.text.to_string()
             }
         })
         .collect();
@@ -408,7 +408,7 @@ pub fn paths_in(line: &Line, raw: &str) -> (Vec<String>, bool) {
             if s.text.contains(char::is_whitespace) || s.text.contains("://") {
                 break;
             }
-            out.push(s.text.clone());
+            out.push(s.text.to_string());
         } else if !matches!(
             s.text.trim(),
             "" | "," | "and" | ", and" | ";" | "/" | "+" | "&"
@@ -430,9 +430,9 @@ pub fn paths_in(line: &Line, raw: &str) -> (Vec<String>, bool) {
             && s.text.contains('/')
             && !s.text.contains(char::is_whitespace)
             && !s.text.contains("://")
-            && !out.contains(&s.text)
+            && !out.iter().any(|o| *o == s.text)
         {
-            out.push(s.text.clone());
+            out.push(s.text.to_string());
         }
     }
     (out, prose)

@@ -218,7 +218,7 @@ fn section_number(text: &str) -> Option<String> {
 
 fn plain_span(text: &str) -> blocks::Span {
     blocks::Span {
-        text: text.to_string(),
+        text: text.into(),
         code: false,
         strong: false,
         emph: false,
@@ -1278,7 +1278,8 @@ impl Reader<'_> {
                         let first = head.spans.iter().find(|x| !x.text.trim().is_empty());
                         let raw = LIST_MARKER.replace(self.src.line(head.no), "").to_string();
                         let (found, _) = inline::paths_in(head, &raw);
-                        let leads = first.is_some_and(|x| x.code && found.first() == Some(&x.text))
+                        let leads = first
+                            .is_some_and(|x| x.code && found.first().is_some_and(|f| *f == x.text))
                             || first.is_some_and(|x| !x.code)
                                 && found.len() == 1
                                 && has_extension(&found[0]);
@@ -2110,8 +2111,7 @@ impl Reader<'_> {
         }
         body.push_str(&m);
         body.push_str(&head.map(text).unwrap_or_default());
-        let mut stack: Vec<(&Block, usize)> =
-            item.children.iter().rev().map(|c| (c, 1)).collect();
+        let mut stack: Vec<(&Block, usize)> = item.children.iter().rev().map(|c| (c, 1)).collect();
         while let Some((c, d)) = stack.pop() {
             match &c.kind {
                 Kind::List => stack.extend(c.children.iter().rev().map(|i| (i, d))),
