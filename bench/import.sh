@@ -1,26 +1,86 @@
 #!/usr/bin/env bash
 # How `git ledger import` scales: generates ledgers of SIZE_MB and twice
-# that (step sections, checklists, tables, a dated log, prose, all with
-# ids), then times `import --dry-run --json` of each and reads its peak
+# that, then times `import --dry-run --json` of each and reads its peak
 # memory (GNU time's maximum resident set). Prints seconds, MB of memory,
 # memory per byte of input, and the time ratio of the two sizes.
-#   bench/import.sh [SIZE_MB] [RUNS]      (defaults 1 and 3)
+#   bench/import.sh [SIZE_MB] [RUNS] [seed|dense]     (defaults 1, 3, seed)
+# `seed`: step sections in the seed layout with their subsections, prose
+# and an id-less section, as real ledgers are. `dense`: a step every ~60
+# bytes in every shape (sections, checklists, tables, dated logs).
 set -euo pipefail
 SIZE=${1:-1}
 RUNS=${2:-3}
+MODE=${3:-seed}
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
 BIN="$PWD/target/release/git-ledger"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 gen() { # gen BYTES FILE
-  python3 - "$1" "$2" <<'PY'
+  python3 - "$1" "$2" "$MODE" <<'PY'
 import sys
-limit, path = int(sys.argv[1]), sys.argv[2]
+limit, path, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 out, n = [], 0
 size = 0
+SEED = """## Step S{n:05} – Object storage {n} (DigitalOcean Spaces / S3)
+
+- **Status:** {status}
+- **Last updated:** 2025-12-{day:02} 07:30 UTC
+- **Responsible run ID:** run-{n}
+
+### Scope & files
+
+- **Blueprint references:**
+  - `docs/CANONICAL_BLUEPRINT.md`: storage sections, §4.1 schema.
+- **Files touched:**
+  - `backend/src/cortex/storage/m{n}.py` (added retries)
+  - backend/src/cortex/pkg{n}/__init__.py
+
+### Implementation summary
+
+- Checked `backend/pyproject.toml` and added the missing `boto3` dependency.
+- Verified `.env` presence; configuration and keys verified with a script.
+- Structure for `backend/src/cortex/` matches §2.2 exactly – 中文 ✅ é.
+
+### Observable invariants
+
+- `pytest backend/tests/test_storage_{n}.py` completes successfully.
+- Uploads are idempotent and retried three times.
+
+### Tests & commands run
+
+- `pytest backend/tests/test_storage_{n}.py` – PASSED
+- `doctl account get` – UNKNOWN (shell output capture failed)
+
+### Edge cases considered
+
+- Empty bucket; missing credentials.
+
+### Concerns & open issues
+
+- **Layout:** `tests` directory is in the wrong location (root vs `backend/tests`).
+
+### Verification history
+
+- [x] Verified on 2025-12-{day:02} by run run-{n}
+  Notes: Manual verification confirmed via auxiliary scripts.
+
+---
+
+## Frontend maintenance {n} (Ad Hoc)
+
+- **Status:** verified
+
+Some notes about the work that name no step, for the report to list.
+
+"""
 while size < limit:
     n += 1
+    if mode == "seed":
+        block = SEED.format(n=n, day=n % 28 + 1, status=["verified", "in_progress", "completed_pending_verification", "not_started"][n % 4])
+        out.append(block)
+        size += len(block.encode())
+        continue
     block = f"""## Step S{n:05} – Storage layer {n} (née “jobs”)
 
 - **Status:** {['verified','in_progress','completed_pending_verification','not_started'][n % 4]}
@@ -79,12 +139,14 @@ measure() { # measure FILE → "seconds maxrss_kb"
 one=$((SIZE * 1024 * 1024)); two=$((2 * one))
 gen "$one" "$WORK/one.md"; gen "$two" "$WORK/two.md"
 cd "$WORK"
-a=$(measure one.md); b=$(measure two.md)
-python3 - "$a" "$b" "$one" "$two" <<'PY'
+echo "- [x] T1 One" > tiny.md
+f=$(measure tiny.md); a=$(measure one.md); b=$(measure two.md)
+python3 - "$f" "$a" "$b" "$one" "$two" <<'PY'
 import sys
-(t1, m1), (t2, m2) = [tuple(map(float, s.split())) for s in sys.argv[1:3]]
-s1, s2 = int(sys.argv[3]), int(sys.argv[4])
+(_, floor), (t1, m1), (t2, m2) = [tuple(map(float, s.split())) for s in sys.argv[1:4]]
+s1, s2 = int(sys.argv[4]), int(sys.argv[5])
+print(f"floor (a one-line file): {floor/1024:.1f} MB")
 for label, t, m, s in (("1x", t1, m1, s1), ("2x", t2, m2, s2)):
-    print(f"{label}: {s/2**20:.1f} MB input  {t:.2f} s  {m/1024:.0f} MB peak memory  ({m*1024/s:.1f}x the file)")
+    print(f"{label}: {s/2**20:.1f} MB input  {t:.2f} s  {m/1024:.0f} MB peak memory  ({(m-floor)*1024/s:.1f}x the file above the floor)")
 print(f"time ratio 2x/1x: {t2/max(t1,0.01):.2f} (linear: 2.0)")
 PY
