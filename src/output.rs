@@ -1,7 +1,13 @@
 //! Terminal output: colours, aligned tables (fitted to the terminal's
 //! width), warnings, and a stdout that treats a closed pipe (`git ledger log | head`) as success.
+//!
+//! Text for people passes through `sanitize::terminal` on its way out, so
+//! that ledger text from another clone cannot drive the terminal; JSON and
+//! exported documents are written exactly (`Json`, `emit_exact`).
 
 use crate::ledger::Status;
+use crate::sanitize;
+use std::borrow::Cow;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -16,7 +22,7 @@ pub fn quiet() -> bool {
 }
 
 /// Writes to stdout; a closed pipe ends the program quietly with success.
-pub fn emit(text: &str) {
+fn write_stdout(text: &str) {
     let mut out = std::io::stdout().lock();
     let res = out.write_all(text.as_bytes()).and_then(|_| out.flush());
     if let Err(e) = res
@@ -24,6 +30,34 @@ pub fn emit(text: &str) {
     {
         std::process::exit(0);
     }
+}
+
+/// What `emit` writes: text for people is sanitised, JSON is exact.
+pub trait Printable {
+    fn printable(&self) -> Cow<'_, str>;
+}
+
+impl Printable for str {
+    fn printable(&self) -> Cow<'_, str> {
+        sanitize::terminal(self)
+    }
+}
+
+impl Printable for String {
+    fn printable(&self) -> Cow<'_, str> {
+        sanitize::terminal(self)
+    }
+}
+
+/// Writes to stdout: text for people with ledger text made harmless for
+/// a terminal, `Json` byte for byte.
+pub fn emit<T: Printable + ?Sized>(text: &T) {
+    write_stdout(&text.printable());
+}
+
+/// Writes a document (an export, a completion script) exactly as it is.
+pub fn emit_exact(text: &str) {
+    write_stdout(text);
 }
 
 /// A line on stdout, unless `-q`.
@@ -36,14 +70,24 @@ pub fn say(text: &str) {
 /// A `hint:` line on stderr, after a warning, unless `-q`.
 pub fn hint(text: &str) {
     if !QUIET.load(Ordering::Relaxed) {
-        eprintln!("hint: {text}");
+        error_line(&format!("hint: {text}"));
     }
 }
 
 pub fn warn(text: &str) {
     if !QUIET.load(Ordering::Relaxed) {
-        eprintln!("warning: {text}");
+        error_line(&format!("warning: {text}"));
     }
+}
+
+/// A line on stderr, sanitised like stdout. A closed or broken stderr is
+/// not worth dying for (`eprintln!` panics): the line is dropped.
+pub fn error_line(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err
+        .write_all(sanitize::terminal(text).as_bytes())
+        .and_then(|_| err.write_all(b"\n"))
+        .and_then(|_| err.flush());
 }
 
 #[derive(Clone, Copy)]
@@ -190,6 +234,7 @@ pub fn table_fit(rows: &[Vec<String>], flex: &[usize]) -> String {
 
 /// `table_fit` for a given width.
 pub fn table_within(rows: &[Vec<String>], flex: &[usize], cols: usize) -> String {
+    let rows = &sanitize::table_cells(rows)[..];
     let ncols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0; ncols];
     for r in rows {
@@ -223,6 +268,7 @@ pub fn table_within(rows: &[Vec<String>], flex: &[usize], cols: usize) -> String
 
 /// Left-aligned columns separated by two spaces; the last column is not padded.
 pub fn table(rows: &[Vec<String>]) -> String {
+    let rows = &sanitize::table_cells(rows)[..];
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0; cols];
     for r in rows {
@@ -245,11 +291,25 @@ pub fn table(rows: &[Vec<String>]) -> String {
     out
 }
 
-/// Pretty JSON and a newline.
-pub fn json(value: &impl serde::Serialize) -> String {
+/// Pretty JSON and a newline, written exactly by `emit`.
+pub struct Json(String);
+
+impl Json {
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl Printable for Json {
+    fn printable(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.0)
+    }
+}
+
+pub fn json(value: &impl serde::Serialize) -> Json {
     let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
     s.push('\n');
-    s
+    Json(s)
 }
 
 #[cfg(test)]

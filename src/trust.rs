@@ -31,19 +31,13 @@ pub fn command_hash(cmd: &str) -> String {
         .collect()
 }
 
-/// A command as it is shown to the person deciding whether to trust it:
-/// control characters (a carriage return or an escape sequence could paint
-/// a harmless line over a harmful one) are written out as escapes.
+/// A command (or a step id) as it is shown to the person deciding whether
+/// to trust it: on one line, with control characters, escape sequences and
+/// direction overrides written out as escapes, so that a carriage return,
+/// a cursor movement or a right-to-left override cannot make a harmful
+/// command look like a harmless one.
 pub fn shown(cmd: &str) -> String {
-    cmd.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    crate::sanitize::one_line(cmd).into_owned()
 }
 
 /// The set of trusted command hashes.
@@ -91,8 +85,11 @@ pub fn allow(repo: &Repository, cmds: &[String]) -> Result<Vec<String>> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let mut text = String::new();
+    // The text is only for a person reading the file, and the file sits
+    // next to the caches: no secret in it either.
+    let red = crate::redact::Redactor::for_repo(repo)?;
     for c in &new {
-        let shown = serde_json::to_string(c).unwrap_or_default();
+        let shown = serde_json::to_string(&red.apply(c)).unwrap_or_default();
         text.push_str(&format!("{} {shown}\n", command_hash(c)));
     }
     // One append-mode write per call: concurrent writers interleave whole lines.
@@ -127,6 +124,8 @@ mod tests {
     #[test]
     fn shown_escapes_control_characters() {
         assert_eq!(shown("rm -rf x\r\x1b[2Kmake"), "rm -rf x\\r\\u{1b}[2Kmake");
+        assert_eq!(shown("touch \u{202e}txt.sh"), "touch \\u{202e}txt.sh");
+        assert_eq!(shown("a\nb"), "a\\nb");
         assert_eq!(shown("make test"), "make test");
     }
 

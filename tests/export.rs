@@ -524,6 +524,76 @@ fn check_attributes(s: &str) -> Result<(), String> {
 }
 
 #[test]
+fn export_o_replaced_symlinks_fifos_and_devices_with_regular_files() {
+    use std::os::unix::fs::FileTypeExt;
+    let repo = Repo::new();
+    repo.ledger_ok(&["add", "S01", "First"]);
+    let p = |n: &str| repo.path().join(n);
+    // Through a symlink, as an editor writes: the link stays, its target changes.
+    std::fs::create_dir(p("docs")).unwrap();
+    std::fs::write(p("docs/LEDGER.md"), "old\n").unwrap();
+    std::os::unix::fs::symlink("docs/LEDGER.md", p("LEDGER.md")).unwrap();
+    repo.ledger_ok(&["export", "-o", "LEDGER.md"]);
+    assert!(
+        std::fs::symlink_metadata(p("LEDGER.md"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::read_to_string(p("docs/LEDGER.md"))
+            .unwrap()
+            .contains("S01")
+    );
+    // A dangling symlink: its target is created.
+    std::os::unix::fs::symlink("docs/NEW.md", p("new.md")).unwrap();
+    repo.ledger_ok(&["export", "-o", "new.md"]);
+    assert!(
+        std::fs::read_to_string(p("docs/NEW.md"))
+            .unwrap()
+            .contains("S01")
+    );
+    // A FIFO, a device, a directory: refused, left as they are.
+    let fifo = p("pipe.md");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for (target, what) in [
+        ("pipe.md", "it is a FIFO"),
+        ("/dev/null", "it is a device"),
+        ("docs", "it is a directory"),
+    ] {
+        let r = repo.ledger(&["export", "-o", target]);
+        assert_eq!(r.code, 2, "{target}: {}", r.stderr);
+        assert!(r.stderr.contains(what), "{target}: {}", r.stderr);
+    }
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+    // A symlink to a device is refused too, naming where it points.
+    std::os::unix::fs::symlink("/dev/null", p("null.md")).unwrap();
+    let r = repo.ledger(&["export", "-o", "null.md"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("(a symlink to /dev/null)"),
+        "{}",
+        r.stderr
+    );
+    // `-o -` is stdout; no file named '-' appears.
+    let r = repo.ledger_ok(&["export", "-o", "-"]);
+    assert!(r.stdout.contains("S01"));
+    assert!(!p("-").exists());
+}
+
+#[test]
 fn board_phases_keep_the_order_the_ledger_first_named_them() {
     let repo = Repo::new();
     repo.ledger_ok(&["add", "S1", "One", "--phase", "Setup"]);

@@ -206,3 +206,220 @@ fn a_secret_cut_by_the_tail_boundary_does_not_leak_its_end() {
     assert_eq!(tail.len(), 4096);
     assert!(tail.starts_with("EDACTED]yyy"), "{}", &tail[..20]);
 }
+
+#[path = "fixtures/secret_probes.rs"]
+mod probes;
+
+/// Every file git-ledger keeps next to the repository (caches, the trust
+/// file, the fetched-ledger memory), as text.
+fn clone_local_files(repo: &Repo) -> Vec<(String, String)> {
+    let common = repo.git(&["rev-parse", "--git-common-dir"]);
+    let dir = repo.path().join(common.trim()).join("git-ledger");
+    let mut out = Vec::new();
+    let mut todo = vec![dir];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                out.push((
+                    p.display().to_string(),
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn secret_shapes_in_any_field_reached_the_ledger() {
+    let probes = probes::probes();
+    let all: Vec<&str> = probes.iter().map(|p| p.text.as_str()).collect();
+    let line = format!("probes: {}", all.join(" ; "));
+    let repo = Repo::new();
+    repo.ledger_ok(&["init"]);
+    // A check prints every probe, one per line, from a committed file.
+    repo.write("fixtures/probes.txt", &(all.join("\n") + "\n"));
+    repo.write(".gitignore", ".env\n");
+    repo.commit_all("Probes");
+    repo.write(
+        ".env",
+        "SERVICE_PW=dotenv-value-8c1f # the service password\n",
+    );
+    let line = format!("{line} ; dotenv-value-8c1f ; {ENV_TOKEN}");
+    let env = [("DEPLOY_TOKEN", ENV_TOKEN)];
+
+    let terminal = std::cell::RefCell::new(String::new());
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let r = repo.ledger_env(env, args);
+        assert_eq!(r.code, 0, "{:?}: {}", &args[..2.min(args.len())], r.stderr);
+        terminal.borrow_mut().push_str(&r.stdout);
+        terminal.borrow_mut().push_str(&r.stderr);
+    };
+    let fields = [
+        "--phase",
+        &line,
+        "--summary",
+        &line,
+        "--ref",
+        &line,
+        "--edge-case",
+        &line,
+        "--concern",
+        &line,
+        "--todo",
+        &line,
+        "--owns",
+        "fixtures/**",
+        "--check",
+        "cat fixtures/probes.txt",
+    ];
+    let mut add = vec!["add", "S01", &line];
+    add.extend_from_slice(&fields);
+    run(&add, &env);
+    run(&["add", "S02", "Other"], &env);
+    run(&["mark", "S01", "wip", "-m", &line, "--run", &line], &env);
+    let mut with_run = env.to_vec();
+    with_run.push(("GIT_LEDGER_RUN", &line));
+    run(
+        &["mark", "S01", "done", "-m", "via the environment"],
+        &with_run,
+    );
+    run(&["verify", "S01"], &env);
+    run(&["mark", "S02", "verified", "--evidence", &line], &env);
+    run(&["retire", "S02", "-m", &line], &env);
+    // A commit whose subject and Ledger-Run trailer carry every probe.
+    repo.write("fixtures/more.txt", "more\n");
+    repo.git(&["add", "-A"]);
+    let commit = repo
+        .cmd("git")
+        .envs(env)
+        .args([
+            "commit",
+            "-q",
+            "-m",
+            &line,
+            "--trailer",
+            "Ledger-Step: S01",
+            "--trailer",
+            &format!("Ledger-Run: {line}"),
+        ])
+        .output()
+        .unwrap();
+    assert!(commit.status.success());
+    terminal
+        .borrow_mut()
+        .push_str(&String::from_utf8_lossy(&commit.stderr));
+    for view in [
+        &["status"][..],
+        &["show", "S01"],
+        &["log"],
+        &["--json", "log"],
+    ] {
+        run(view, &env);
+    }
+    // The trailer and the run really were ingested, redacted.
+    let trailer_event = repo
+        .events()
+        .into_iter()
+        .find(|e| e["source"] == "trailer")
+        .expect("the trailer became an event");
+    assert!(
+        trailer_event["run"]
+            .as_str()
+            .unwrap()
+            .contains("[REDACTED]")
+    );
+
+    let terminal = terminal.into_inner();
+    let blobs = ledger_blobs(&repo);
+    let notes_log = repo.git(&["log", "--format=%B", "refs/notes/ledger"]);
+    let files = clone_local_files(&repo);
+    assert!(!files.is_empty());
+    let mut secrets: Vec<(&str, String)> =
+        probes.iter().map(|p| (p.shape, p.secret.clone())).collect();
+    secrets.push((".env value with a comment", "dotenv-value-8c1f".into()));
+    secrets.push(("secret-named environment variable", ENV_TOKEN.into()));
+    for (shape, secret) in &secrets {
+        for blob in &blobs {
+            assert!(!blob.contains(secret.as_str()), "{shape} stored in a note");
+        }
+        assert!(
+            !notes_log.contains(secret.as_str()),
+            "{shape} in a notes commit message"
+        );
+        for (path, text) in &files {
+            assert!(!text.contains(secret.as_str()), "{shape} stored in {path}");
+        }
+        assert!(!terminal.contains(secret.as_str()), "{shape} printed");
+    }
+}
+
+#[test]
+fn a_check_command_holding_a_secret_was_stored_as_it_stood() {
+    let repo = Repo::new();
+    for args in [
+        &[
+            "add",
+            "S01",
+            "Deploy",
+            "--check",
+            "echo AKIAABCDEFGHIJKLMNOP; make deploy",
+        ][..],
+        &[
+            "add",
+            "S01",
+            "Deploy",
+            "--check",
+            "curl -H 'Authorization: Bearer abcdef0123456789xyz' https://x",
+        ],
+    ] {
+        let r = repo.ledger(args);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("read the value from an environment variable"),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            !r.stderr.contains("AKIAABCDEFGHIJKLMNOP") && !r.stderr.contains("abcdef0123456789xyz")
+        );
+    }
+    repo.ledger_ok(&["add", "S01", "Deploy", "--check", "make deploy"]);
+    let r = repo.ledger(&["edit", "S01", "--check", "deploy --password=hunter2-prod"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("secret-named setting"), "{}", r.stderr);
+    // The reference to a variable is the way to write it.
+    repo.ledger_ok(&[
+        "edit",
+        "S01",
+        "--check",
+        "deploy --password=\"$DEPLOY_PASSWORD\"",
+    ]);
+    assert!(
+        repo.note_lines()
+            .iter()
+            .all(|l| !l.contains("AKIAABCDEFGHIJKLMNOP"))
+    );
+}
+
+#[test]
+fn an_invalid_ledger_redact_pattern_was_dropped_silently() {
+    let repo = Repo::new();
+    repo.ledger_ok(&["add", "S01", "Deploy"]);
+    repo.git(&["config", "--add", "ledger.redact", "corp-(unclosed"]);
+    let before = repo.note_lines();
+    let r = repo.ledger(&["mark", "S01", "wip", "-m", "corp-77-session"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .starts_with("error: ledger.redact 'corp-(unclosed' is not a valid regular expression"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.lines().count(), 2, "{}", r.stderr);
+    assert_eq!(repo.note_lines(), before);
+}

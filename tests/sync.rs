@@ -668,3 +668,125 @@ fn doctor_points_at_init_remote_when_fetch_does_not_bring_the_ledger() {
         .clone();
     assert_eq!(f["level"], "ok", "{f}");
 }
+
+#[test]
+fn refs_that_looked_like_the_ledger_were_merged_into_it() {
+    let (_d, remote, a) = remote_with_commit();
+    a.write("src/app.rs", "fn main() {}\n");
+    let code = a.commit_all("Code");
+    a.git(&["push", "-q", "origin", "main"]);
+    a.ledger_ok(&["add", "S1", "Parser"]);
+    a.ledger_ok(&["sync"]);
+    // Someone pushes a code commit where the `ledger*` fetch pattern finds it.
+    a.git(&[
+        "push",
+        "-q",
+        "origin",
+        &format!("{code}:refs/notes/ledger-x/y/ledger"),
+    ]);
+    let b = Repo::clone_from(&remote);
+    b.ledger_ok(&["init", "--remote", "origin"]);
+    b.git(&["fetch", "-q", "origin"]);
+    assert!(
+        b.git_run(&["rev-parse", "refs/notes/remotes/origin/ledger-x/y/ledger"])
+            .code
+            == 0
+    );
+    b.ledger_ok(&["status"]);
+    b.ledger_ok(&["sync"]);
+    let history = b.git(&["rev-list", "refs/notes/ledger"]);
+    assert!(
+        !history.contains(&code),
+        "a code commit in the notes history"
+    );
+    assert_eq!(b.status_of("S1"), "not_started");
+    let theirs = a.git(&["ls-remote", "origin", "refs/notes/ledger"]);
+    let tip = theirs.split_whitespace().next().unwrap();
+    a.git(&["fetch", "-q", "origin", "refs/notes/ledger"]);
+    assert!(!a.git(&["rev-list", tip]).contains(&code));
+
+    // The remote's ledger itself replaced by a code commit: refused, named.
+    a.git(&[
+        "push",
+        "-q",
+        "-f",
+        "origin",
+        &format!("{code}:refs/notes/ledger"),
+    ]);
+    let before = b.git(&["rev-parse", "refs/notes/ledger"]);
+    let r = b.ledger(&["sync"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("refs/notes/remotes/origin/ledger is not a ledger")
+            && r.stderr.contains("holds 'README.md'"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(b.git(&["rev-parse", "refs/notes/ledger"]), before);
+    // Reads warn and show the local ledger.
+    let r = b.ledger(&["status"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stderr.contains("is not a ledger"), "{}", r.stderr);
+    assert_eq!(b.git(&["rev-parse", "refs/notes/ledger"]), before);
+}
+
+#[test]
+fn sync_merges_rewrote_non_utf8_note_lines() {
+    let (_d, remote, a) = remote_with_commit();
+    a.ledger_ok(&["add", "S1", "Parser"]);
+    a.ledger_ok(&["sync"]);
+    let b = Repo::clone_from(&remote);
+    b.ledger_ok(&["sync"]);
+    // a: a line in another encoding, written by hand on the shared commit.
+    let head = a.head();
+    let raw = b"legacy note \xe9t\xe9 \xff\n";
+    let file = a.path().join("raw-note");
+    std::fs::write(&file, raw).unwrap();
+    a.git(&[
+        "notes",
+        "--ref",
+        "ledger",
+        "append",
+        "-F",
+        file.to_str().unwrap(),
+        &head,
+    ]);
+    a.ledger_ok(&["sync"]);
+    // b wrote meanwhile: its sync makes a real merge.
+    b.ledger_ok(&["mark", "S1", "wip"]);
+    let got = sync_json(&b, &[]);
+    assert_eq!(got["merge"], "merge", "{got}");
+    let note = b
+        .cmd("git")
+        .args(["notes", "--ref", "ledger", "show", &head])
+        .output()
+        .unwrap()
+        .stdout;
+    assert!(
+        note.windows(raw.len() - 1)
+            .any(|w| w == &raw[..raw.len() - 1]),
+        "the line changed: {}",
+        String::from_utf8_lossy(&note)
+    );
+    assert!(
+        !note.windows(3).any(|w| w == "\u{fffd}".as_bytes()),
+        "U+FFFD written"
+    );
+    // And back on a, after its next sync, still byte for byte.
+    a.ledger_ok(&["sync"]);
+    let note = a
+        .cmd("git")
+        .args(["notes", "--ref", "ledger", "show", &head])
+        .output()
+        .unwrap()
+        .stdout;
+    assert!(
+        note.windows(raw.len() - 1)
+            .any(|w| w == &raw[..raw.len() - 1])
+    );
+    assert!(
+        !note.windows(3).any(|w| w == "\u{fffd}".as_bytes()),
+        "U+FFFD written"
+    );
+}

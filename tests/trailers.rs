@@ -133,15 +133,22 @@ fn scan_ingests_once_and_a_second_scan_adds_nothing() {
     assert_eq!(r.status_of("S05"), "completed_pending_verification");
 
     let lines = r.note_lines();
-    let second = r.ledger_json(&["scan"]);
+    // A rerun reads only what no scan of this plan read: nothing.
+    let rerun = r.ledger_json(&["scan"]);
+    assert_eq!(rerun["commits"], 0, "{rerun}");
+    assert_eq!(r.note_lines(), lines, "plain git sees no new line");
+    // Read again on purpose: everything is already recorded.
+    let second = r.ledger_json(&["scan", "HEAD"]);
     assert_eq!(second["added"].as_array().unwrap().len(), 0, "{second}");
     assert_eq!(second["already"], 2);
     assert_eq!(r.note_lines(), lines, "plain git sees no new line");
-    let text = r.ledger_ok(&["scan"]).stdout;
+    let text = r.ledger_ok(&["scan", "HEAD"]).stdout;
     assert!(
         text.contains("0 event(s) added, 2 already recorded"),
         "{text}"
     );
+    let text = r.ledger_ok(&["scan"]).stdout;
+    assert!(text.contains("git ledger scan HEAD"), "{text}");
     // What plain git shows on the commit.
     let note = r.git(&["notes", "--ref", "ledger", "show", &c2]);
     assert!(
@@ -206,8 +213,12 @@ fn trailers_naming_unknown_steps_are_reported_not_ingested() {
         "{reasons:?}"
     );
     assert_eq!(r.note_lines(), before, "nothing written");
-    let text = r.ledger_ok(&["scan"]).stdout;
+    let text = r.ledger_ok(&["scan", "HEAD"]).stdout;
     assert!(text.contains("not ingested"), "{text}");
+    // Once S4 is defined, a plain scan reads the history again for it.
+    r.ledger_ok(&["add", "S4", "Four"]);
+    let again = r.ledger_json(&["scan"]);
+    assert_eq!(again["added"].as_array().unwrap().len(), 1, "{again}");
 }
 
 #[test]

@@ -261,3 +261,57 @@ fn a_hand_written_command_cannot_hide_behind_control_characters() {
     );
     assert!(!exists(&proof));
 }
+
+#[test]
+fn trust_recorded_commands_before_showing_them() {
+    let t = team();
+    t.b_sets_check("echo fetched");
+    t.a_merges();
+    let trusted =
+        t.a.path()
+            .join(".git")
+            .join("git-ledger")
+            .join("trusted-checks");
+    let before = std::fs::read_to_string(&trusted).unwrap_or_default();
+    // Nobody read the list (stdout is a closed pipe): nothing is trusted.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out =
+        t.a.cmd(common::BIN)
+            .args(["trust", "S04"])
+            .stdout(writer)
+            .output()
+            .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        std::fs::read_to_string(&trusted).unwrap_or_default(),
+        before
+    );
+    assert_eq!(t.a.ledger(&["verify", "S04"]).code, 2);
+    // Shown, then trusted.
+    let r = t.a.ledger_ok(&["--color", "never", "trust", "S04"]);
+    assert!(
+        r.stdout.contains("trusted now  echo fetched"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(t.a.ledger(&["verify", "S04"]).code, 0);
+}
+
+#[test]
+fn a_right_to_left_override_disguised_a_command_in_the_prompt() {
+    let t = team();
+    // U+202E shows "touch /tmp/x.txt" for a command that ends in "txt.sh".
+    t.b_sets_check("sh ./evil\u{202e}txt.sh");
+    t.a_merges();
+    let r = t.a.ledger(&["verify", "S04"]);
+    assert_eq!(r.code, 2);
+    assert!(!r.stderr.contains('\u{202e}'), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("sh ./evil\\u{202e}txt.sh"),
+        "{}",
+        r.stderr
+    );
+    let r = t.a.ledger_ok(&["--color", "never", "trust", "S04"]);
+    assert!(!r.stdout.contains('\u{202e}'), "{}", r.stdout);
+}

@@ -491,3 +491,120 @@ fn ctrl_c_stops_the_check_removes_the_checkout_and_records_nothing() {
     assert_eq!(repo.git(&["worktree", "list"]).lines().count(), 1);
     assert_eq!(repo.note_lines().len(), before);
 }
+
+#[test]
+fn a_killed_verify_left_a_worktree_that_broke_git_fsck() {
+    let repo = with_step(&["kill -9 $PPID"]);
+    repo.ledger_ok(&["add", "S05", "Other", "--check", "true"]);
+    let tmp = tempfile::TempDir::new().unwrap();
+    let verify = |id: &str| {
+        repo.cmd(BIN)
+            .env("TMPDIR", tmp.path())
+            .args(["verify", id])
+            .output()
+            .unwrap()
+    };
+    // 1. verify itself killed (the check kills its parent) mid-run.
+    let killed = verify("S04");
+    assert_eq!(killed.status.code(), None, "killed by a signal");
+    // 2. a verify killed inside `git worktree add`: git leaves the entry
+    // locked "initializing" with a HEAD that points at nothing.
+    let root = tmp.path().join("git-ledger-verify-killed");
+    std::fs::create_dir_all(&root).unwrap();
+    let gone = std::process::Command::new("true").spawn().unwrap();
+    let dead_pid = gone.id();
+    let mut gone = gone;
+    gone.wait().unwrap();
+    std::fs::write(root.join(".owner-pid"), dead_pid.to_string()).unwrap();
+    let half = root.join("proj");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "--detach",
+        half.to_str().unwrap(),
+        "HEAD",
+    ]);
+    repo.git(&[
+        "worktree",
+        "lock",
+        "--reason",
+        "initializing",
+        half.to_str().unwrap(),
+    ]);
+    let id = half.file_name().unwrap().to_str().unwrap();
+    std::fs::write(
+        repo.path().join(".git/worktrees").join(id).join("HEAD"),
+        "0000000000000000000000000000000000000000\n",
+    )
+    .unwrap();
+    assert_ne!(repo.git_run(&["fsck", "--no-progress"]).code, 0);
+    let worktrees = || repo.git(&["worktree", "list"]).lines().count();
+    assert_eq!(worktrees(), 3);
+
+    let doctor = repo.ledger(&["doctor"]);
+    assert!(
+        doctor
+            .stdout
+            .contains("2 temporary checkout(s) left by an interrupted verify")
+            && doctor.stdout.contains("locked while initializing"),
+        "{}",
+        doctor.stdout
+    );
+    // The next verify removes both, and git is whole again.
+    let next = verify("S05");
+    let err = String::from_utf8_lossy(&next.stderr);
+    assert_eq!(next.status.code(), Some(0), "{err}");
+    assert_eq!(
+        err.matches("removed a temporary checkout an interrupted verify left behind")
+            .count(),
+        2,
+        "{err}"
+    );
+    assert_eq!(worktrees(), 1);
+    repo.git(&["fsck", "--no-progress"]);
+    assert!(dir_is_empty(tmp.path()), "temporary directories left");
+    assert!(
+        !repo
+            .ledger(&["doctor"])
+            .stdout
+            .contains("temporary checkout")
+    );
+}
+
+#[test]
+fn cleaning_leftovers_never_touches_a_verify_that_is_running() {
+    let repo = with_step(&["sleep 2"]);
+    repo.ledger_ok(&["add", "S05", "Other", "--check", "true"]);
+    let tmp = tempfile::TempDir::new().unwrap();
+    let mut slow = repo
+        .cmd(BIN)
+        .env("TMPDIR", tmp.path())
+        .args(["verify", "S04"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until its checkout is registered.
+    let mut registered = false;
+    for _ in 0..200 {
+        if repo.git(&["worktree", "list"]).lines().count() == 2 {
+            registered = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(registered);
+    let other = repo
+        .cmd(BIN)
+        .env("TMPDIR", tmp.path())
+        .args(["verify", "S05"])
+        .output()
+        .unwrap();
+    assert_eq!(other.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&other.stderr).contains("removed a temporary checkout"));
+    assert!(
+        slow.wait().unwrap().success(),
+        "the running verify was disturbed"
+    );
+    assert_eq!(repo.git(&["worktree", "list"]).lines().count(), 1);
+}

@@ -46,7 +46,8 @@ pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
     let repo = ctx.repo()?;
     let head_commit = ctx.at_commit(&repo, &a.at)?;
     let loaded = ctx.load_from(&repo, Some(head_commit.id()))?;
-    let commits = range::unscanned(&repo, head_commit.id())?;
+    let stamp = range::plan_stamp(&loaded.state);
+    let commits = range::unscanned(&repo, head_commit.id(), &stamp)?;
     let mut record = !a.no_record;
     if record && identity(&repo).is_err() {
         output::warn(
@@ -66,7 +67,7 @@ pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
         ingest::dry(&repo, &loaded, true, plan)?
     };
     if record {
-        range::mark_scanned(&repo, head_commit.id());
+        range::mark_scanned(&repo, head_commit.id(), &stamp);
     }
 
     let steps: Vec<&StepState> = state.active_steps();

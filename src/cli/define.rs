@@ -107,6 +107,9 @@ fn put_fields(event: &mut Event, f: &Fields, red: &Redactor) -> Result<()> {
     }
     for c in &f.checks {
         one_line("check command", c)?;
+        if let Some(what) = red.secret_in_command(c) {
+            return Err(crate::redact::refused_command(&event.step, c, &what, red));
+        }
     }
     let lists = [
         ("checks", &f.checks),
@@ -131,7 +134,7 @@ fn put_fields(event: &mut Event, f: &Fields, red: &Redactor) -> Result<()> {
         }
     }
     if let Some(p) = &f.phase {
-        event.set("phase", one_line("phase", p)?);
+        event.set("phase", red.apply(&one_line("phase", p)?));
     }
     if let Some(s) = &f.summary {
         event.set("summary", red.apply(s.trim()));
@@ -181,7 +184,7 @@ pub fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
     let title = one_line("title", &a.title)?;
     let head = head_commit(&repo)?.id();
     let by = identity(&repo)?;
-    let red = Redactor::for_repo(&repo);
+    let red = Redactor::for_repo(&repo)?;
     let mut event = Event::draft(&a.id, Kind::Define, time::now_rfc3339(), by, "cli")
         .with("title", red.apply(&title));
     put_fields(&mut event, &a.fields, &red)?;
@@ -202,13 +205,18 @@ pub fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
     })?;
     crate::trust::allow_typed_here(&repo, &a.fields.checks);
     warn_unmatched_owns(&repo, &a.id, &a.fields.owns)?;
+    // The title as stored: redacted.
+    let stored = written
+        .first()
+        .and_then(|l| l.event.str_field("title"))
+        .unwrap_or(&title);
     report(
         ctx,
         &written,
         format!(
             "added {} \"{}\" at {}",
             a.id,
-            title,
+            stored,
             crate::git::repo::short(&head.to_string())
         ),
     );
@@ -219,7 +227,7 @@ pub fn edit(ctx: &Ctx, a: EditArgs) -> Result<Outcome> {
     let repo = ctx.repo()?;
     let head = head_commit(&repo)?.id();
     let by = identity(&repo)?;
-    let red = Redactor::for_repo(&repo);
+    let red = Redactor::for_repo(&repo)?;
     let mut event = Event::draft(&a.id, Kind::Define, time::now_rfc3339(), by, "cli");
     if let Some(t) = &a.title {
         event.set("title", red.apply(&one_line("title", t)?));
@@ -279,7 +287,7 @@ pub fn retire(ctx: &Ctx, a: RetireArgs) -> Result<Outcome> {
     let by = identity(&repo)?;
     let mut event = Event::draft(&a.id, Kind::Retire, time::now_rfc3339(), by, "cli");
     if let Some(m) = &a.message {
-        event.set("msg", Redactor::for_repo(&repo).apply(m));
+        event.set("msg", Redactor::for_repo(&repo)?.apply(m));
     }
     ctx.load(&repo)?;
     let written = store::append(&repo, &format!("git-ledger: retire {}", a.id), |state| {

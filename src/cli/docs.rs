@@ -113,7 +113,7 @@ pub fn completions(a: CompletionsArgs) -> Result<Outcome> {
         Shell::Fish => text.push_str(FISH_DYNAMIC),
         _ => {}
     }
-    output::emit(&text);
+    output::emit_exact(&text);
     Ok(Outcome::Ok)
 }
 

@@ -57,6 +57,9 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     findings.push(ledger(&repo));
     findings.push(owning_nothing(&repo));
     findings.extend(collisions(&repo));
+    findings.extend(lock(&repo));
+    findings.extend(verify_leftovers(&repo));
+    findings.extend(broad_owns(&repo));
     let failed = findings.iter().any(|f| f.level == "problem");
     if ctx.json {
         output::emit(&output::json(
@@ -237,6 +240,86 @@ fn remote(repo: &Repository) -> Finding {
     }
 }
 
+/// A `refs/notes/ledger.lock` left behind makes every ledger write fail.
+fn lock(repo: &Repository) -> Option<Finding> {
+    use crate::git::ref_lock::{STALE, describe, held};
+    let (path, age) = held(repo, NOTES_REF)?;
+    let fix = format!("if no git command is running: rm '{}'", path.display());
+    Some(if age >= STALE {
+        problem(
+            "lock",
+            format!(
+                "{} is {} old, left by a process that did not finish: every ledger write fails (hooks skip theirs) until it is removed",
+                path.display(),
+                describe(age)
+            ),
+            fix,
+        )
+    } else {
+        warn(
+            "lock",
+            format!(
+                "{} exists ({} old): a process is writing the ledger right now",
+                path.display(),
+                describe(age)
+            ),
+            format!("run git ledger doctor again in a moment; {fix}"),
+        )
+    })
+}
+
+/// Steps whose `owns` takes in most of the tree: every commit then counts
+/// as a change to them, so a planted `owns: **` would turn every commit
+/// into drift. A step's scope is worth a look when it owns three files in
+/// four or more.
+fn broad_owns(repo: &Repository) -> Vec<Finding> {
+    let Ok(tree) = repo.head().and_then(|h| h.peel_to_tree()) else {
+        return Vec::new();
+    };
+    let Ok(loaded) = store::load(repo) else {
+        return Vec::new();
+    };
+    let steps: Vec<_> = loaded
+        .state
+        .active_steps()
+        .into_iter()
+        .filter(|s| !s.def.owns.is_empty())
+        .collect();
+    if steps.is_empty() {
+        return Vec::new();
+    }
+    let mut total = 0usize;
+    let _ = tree.walk(git2::TreeWalkMode::PreOrder, |_, e| {
+        total += usize::from(e.kind() == Some(git2::ObjectType::Blob));
+        git2::TreeWalkResult::Ok
+    });
+    let matchers: Vec<_> = steps.iter().map(|s| crate::drift::owns_of(s)).collect();
+    let refs: Vec<_> = matchers.iter().collect();
+    let Ok(owned) = crate::git::fingerprint::owned_files_many(repo, &tree, &refs) else {
+        return Vec::new();
+    };
+    steps
+        .iter()
+        .zip(owned)
+        .filter(|(_, files)| total >= 4 && files.len() * 4 >= total * 3)
+        .map(|(s, files)| {
+            warn(
+                "owns",
+                format!(
+                    "{} owns {} of the {total} files at HEAD (owns: {}): nearly every commit changes its files, and each makes it drift",
+                    s.id,
+                    files.len(),
+                    s.def.owns.join(", ")
+                ),
+                format!(
+                    "narrow it to the files the step is about: git ledger edit {} --owns '<glob>' (git ledger log {} shows who set it)",
+                    s.id, s.id
+                ),
+            )
+        })
+        .collect()
+}
+
 fn collisions(repo: &Repository) -> Vec<Finding> {
     let Ok(l) = store::load(repo) else {
         return Vec::new();
@@ -252,6 +335,27 @@ fn collisions(repo: &Repository) -> Vec<Finding> {
             )
         })
         .collect()
+}
+
+/// Temporary checkouts a killed verify left registered as worktrees.
+fn verify_leftovers(repo: &Repository) -> Option<Finding> {
+    let left = crate::verify::checkout::leftovers(repo);
+    if left.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = left
+        .iter()
+        .map(|l| format!("{} ({})", l.path.display(), l.why))
+        .collect();
+    Some(warn(
+        "verify checkouts",
+        format!(
+            "{} temporary checkout(s) left by an interrupted verify, still registered as worktrees (git fsck may fail while one is locked initializing): {}",
+            left.len(),
+            list.join(", ")
+        ),
+        "the next git ledger verify removes them; by hand: git worktree unlock <path>; git worktree remove --force --force <path>; git worktree prune",
+    ))
 }
 
 fn ledger(repo: &Repository) -> Finding {

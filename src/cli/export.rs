@@ -1,7 +1,9 @@
 //! `git ledger export [--format md|json|html] [-o FILE]`: the ledger as a
 //! document for people who never run the tool. `-o` writes atomically
-//! (a temporary file in the same directory, then a rename); without it,
-//! stdout.
+//! (a temporary file in the same directory, then a rename) and, like an
+//! editor, through a symlink onto the file it points at; it refuses
+//! anything but a regular file (a FIFO, a device, a socket). Without `-o`,
+//! or with `-o -`, stdout.
 
 use super::{AtArg, Ctx, log, show, view};
 use crate::drift::{Live, assess, owns_of};
@@ -27,6 +29,7 @@ use git2::Repository;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::io::Write;
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 #[derive(Args)]
@@ -34,7 +37,7 @@ pub struct ExportArgs {
     /// md: the seed ledger layout; json: the full folded state; html: a one-page board
     #[arg(long, value_name = "format", value_parser = ["md", "json", "html"])]
     pub format: Option<String>,
-    /// Write to FILE (atomically) instead of stdout
+    /// Write to FILE (atomically; through a symlink to its target) instead of stdout; - is stdout
     #[arg(short = 'o', long = "output", value_name = "file")]
     pub output: Option<PathBuf>,
     /// Include retired steps
@@ -48,7 +51,7 @@ pub struct ExportArgs {
     pub at: AtArg,
 }
 
-pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<Outcome> {
+pub fn run(ctx: &Ctx, mut a: ExportArgs) -> Result<Outcome> {
     let format = match (a.format.as_deref(), ctx.json) {
         (None, true) | (Some("json"), _) => "json",
         (Some(f), true) => {
@@ -60,6 +63,10 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<Outcome> {
         (Some(f), false) => f,
         (None, false) => "md",
     };
+    // `-o -` is stdout, as for most tools that write files.
+    if a.output.as_deref() == Some(Path::new("-")) && !a.watch {
+        a.output = None;
+    }
     if let Some(path) = &a.output {
         check_target(path)?;
     }
@@ -75,7 +82,7 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<Outcome> {
     }
     let (text, steps) = document(ctx, &repo, format, a.all, &a.at)?;
     match &a.output {
-        None => output::emit(&text),
+        None => output::emit_exact(&text),
         Some(path) => {
             write_atomically(path, &text)?;
             output::say(&format!(
@@ -103,7 +110,7 @@ pub(super) fn document(
     };
     with_board(ctx, repo, at, all, None, |board, lives, tip| {
         let text = match (format, mode) {
-            ("json", _) => output::json(&to_json(board, lives, tip)),
+            ("json", _) => output::json(&to_json(board, lives, tip)).into_string(),
             (_, Some(mode)) => export_html::render(board, mode),
             _ => export_md::render(board),
         };
@@ -158,7 +165,7 @@ fn with_board<R>(
     let timeline = timeline(&events, &hidden);
     let matchers: Vec<Owns> = steps.iter().map(|s| owns_of(s)).collect();
     let owned = owned_files_many(repo, &tree, &matchers.iter().collect::<Vec<_>>())?;
-    let red = Redactor::for_repo(repo);
+    let red = Redactor::for_repo(repo)?;
 
     let board_steps: Vec<BoardStep<'_>> = steps
         .iter()
@@ -433,15 +440,39 @@ fn to_json(board: &Board<'_>, lives: &[Live], tip: Option<String>) -> Value {
     })
 }
 
-/// Fails early, before any work, when `-o` cannot be written.
+/// Fails early, before any work, when `-o` cannot be written: no
+/// directory to write in, or a path that is (or a symlink to) something
+/// other than a regular file.
 pub(super) fn check_target(path: &Path) -> Result<()> {
-    if path.is_dir() {
-        return Err(user_hint(
-            format!("cannot write '{}': it is a directory", path.display()),
-            "give a file name, e.g. -o LEDGER.md",
-        ));
+    let target = through_symlinks(path)?;
+    if let Ok(meta) = std::fs::metadata(&target) {
+        let kind = meta.file_type();
+        let what = if kind.is_dir() {
+            Some("a directory")
+        } else if kind.is_fifo() {
+            Some("a FIFO")
+        } else if kind.is_char_device() || kind.is_block_device() {
+            Some("a device")
+        } else if kind.is_socket() {
+            Some("a socket")
+        } else if !kind.is_file() {
+            Some("not a regular file")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            let shown = if target == path {
+                String::new()
+            } else {
+                format!(" (a symlink to {})", target.display())
+            };
+            return Err(user_hint(
+                format!("cannot write '{}'{shown}: it is {what}", path.display()),
+                "give a regular file, e.g. -o LEDGER.md, or -o - for stdout",
+            ));
+        }
     }
-    let dir = parent_dir(path);
+    let dir = parent_dir(&target);
     if !dir.is_dir() {
         return Err(user_hint(
             format!(
@@ -455,6 +486,37 @@ pub(super) fn check_target(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The file a chain of symlinks at `path` ends at (which need not exist
+/// yet), as editors resolve it before writing; `path` itself otherwise.
+fn through_symlinks(path: &Path) -> Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = std::fs::read_link(&current).map_err(|e| {
+                    user(format!(
+                        "cannot read the symlink '{}': {e}",
+                        current.display()
+                    ))
+                })?;
+                current = if link.is_absolute() {
+                    link
+                } else {
+                    parent_dir(&current).join(link)
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(user_hint(
+        format!(
+            "cannot write '{}': too many levels of symlinks",
+            path.display()
+        ),
+        "give the file itself",
+    ))
+}
+
 fn parent_dir(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -463,7 +525,11 @@ fn parent_dir(path: &Path) -> PathBuf {
 }
 
 /// A reader of `path` sees the old file or the new one, never half of it.
+/// Through a symlink, the file it points at is the one replaced; the link
+/// stays.
 pub(super) fn write_atomically(path: &Path, text: &str) -> Result<()> {
+    check_target(path)?;
+    let path = &through_symlinks(path)?;
     let dir = parent_dir(path);
     let fail = |e: std::io::Error| user(format!("cannot write '{}': {e}", path.display()));
     let mut builder = tempfile::Builder::new();
@@ -483,6 +549,13 @@ pub(super) fn write_atomically(path: &Path, text: &str) -> Result<()> {
         tmp.as_file()
             .set_permissions(meta.permissions())
             .map_err(fail)?;
+    }
+    // Checked again at the last moment: the rename replaces whatever is there.
+    if std::fs::symlink_metadata(path).is_ok_and(|m| !m.file_type().is_file()) {
+        return Err(user(format!(
+            "cannot write '{}': it is no longer a regular file",
+            path.display()
+        )));
     }
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())

@@ -5,6 +5,7 @@ use super::Ctx;
 use crate::error::Outcome;
 use anyhow::Result;
 use clap::Args;
+use std::ffi::OsString;
 
 #[derive(Args)]
 pub struct HookArgs {
@@ -12,7 +13,7 @@ pub struct HookArgs {
     pub name: String,
     /// The arguments git passed to the hook
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub args: Vec<String>,
+    pub args: Vec<OsString>,
 }
 
 pub fn run(_ctx: &Ctx, a: HookArgs) -> Result<Outcome> {

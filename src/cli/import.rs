@@ -16,7 +16,7 @@ use crate::markdown::report::{self, Existing, Secret};
 use crate::output;
 use crate::redact::Redactor;
 use crate::store::{self, Draft};
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use clap::Args;
 use git2::Repository;
 use regex::Regex;
@@ -73,14 +73,13 @@ pub fn run(ctx: &Ctx, a: ImportArgs) -> Result<Outcome> {
     };
     let text = read_ledger(&a.file)?;
     let shown = a.file.display().to_string();
-    let mut parsed = guarded(&shown, || {
-        // A fault injected by the tests of the panic boundary (debug builds only).
-        #[cfg(debug_assertions)]
-        if std::env::var_os("GIT_LEDGER_TEST_IMPORT_PANIC").is_some() {
-            panic!("injected by GIT_LEDGER_TEST_IMPORT_PANIC");
-        }
-        parse_owned(text, &opts)
-    })?;
+    // A panic anywhere in the import is caught by main's boundary (one
+    // line, exit 3) before anything is written: reading comes first.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("GIT_LEDGER_TEST_IMPORT_PANIC").is_some() {
+        panic!("injected by GIT_LEDGER_TEST_IMPORT_PANIC while reading {shown}");
+    }
+    let mut parsed = parse_owned(text, &opts);
 
     // A dry run is a preview: it works outside a repository, or in one
     // without a commit yet.
@@ -110,7 +109,7 @@ pub fn run(ctx: &Ctx, a: ImportArgs) -> Result<Outcome> {
     let loaded = ctx.load(&repo)?;
     let state = &loaded.state;
     auto_ids::settle(&mut parsed, &known_steps(state));
-    let red = Redactor::for_repo(&repo);
+    let red = Redactor::for_repo(&repo)?;
     let secrets = drop_secret_checks(&mut parsed, &red);
     let mut planned = plan(&parsed, by, &|s| red.apply(s));
     let present = existing_ids(&repo)?;
@@ -167,25 +166,6 @@ pub fn run(ctx: &Ctx, a: ImportArgs) -> Result<Outcome> {
     };
     emit(ctx, &shown, &parsed, &out);
     Ok(Outcome::Ok)
-}
-
-/// Runs the reader with a panic boundary: a bug becomes one line and exit
-/// 3, never a stack trace, and nothing has been written yet.
-fn guarded<T>(file: &str, f: impl FnOnce() -> T) -> Result<T> {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    std::panic::set_hook(previous);
-    result.map_err(|payload| {
-        let why = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic".into());
-        anyhow!(
-            "internal error while reading '{file}' ({why}); nothing was written. This is a bug in git-ledger: please report it with the file"
-        )
-    })
 }
 
 fn emit(ctx: &Ctx, file: &str, parsed: &Parsed, out: &report::Outcome) {

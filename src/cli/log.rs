@@ -40,10 +40,17 @@ fn parse_date(flag: &str, value: &Option<String>, now: i64) -> Result<Option<i64
         .as_deref()
         .map(|v| {
             time::parse_when(v, now).ok_or_else(|| {
-                user_hint(
-                    format!("{flag} '{v}' is not a date"),
-                    "use 2026-01-25, 2026-01-25T10:00:00Z, today, yesterday, '2 weeks ago' or 'last month'",
-                )
+                if time::count_out_of_range(v) {
+                    user_hint(
+                        format!("{flag} '{v}' is further back than any date"),
+                        "give a count a calendar can hold, or a date such as 2026-01-25",
+                    )
+                } else {
+                    user_hint(
+                        format!("{flag} '{v}' is not a date"),
+                        "use 2026-01-25, 2026-01-25T10:00:00Z, today, yesterday, '2 weeks ago' or 'last month'",
+                    )
+                }
             })
         })
         .transpose()

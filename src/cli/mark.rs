@@ -46,7 +46,7 @@ pub fn run(ctx: &Ctx, a: MarkArgs) -> Result<Outcome> {
     };
     let loaded = ctx.load_from(&repo, Some(commit.id()))?;
     let step = find_step(&loaded.state, &a.id)?;
-    let red = Redactor::for_repo(&repo);
+    let red = Redactor::for_repo(&repo)?;
     let by = identity(&repo)?;
     let at = time::now_rfc3339();
     let run = run_id(a.run.clone());

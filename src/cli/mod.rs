@@ -205,9 +205,9 @@ impl Ctx {
 }
 
 /// A config value as git sees it for this command: `git -c` settings
-/// first (git passes them in the environment), then the config files.
+/// first (`repo::open` added them as the highest level), then the files.
 pub fn setting(repo: &Repository, key: &str) -> Option<String> {
-    crate::hooks::flags::command_line_value(key).or_else(|| repo::config_str(repo, key))
+    repo::config_str(repo, key)
 }
 
 pub fn run(cli: Cli) -> Result<Outcome> {

@@ -253,14 +253,24 @@ fn sentence(i: &Item<'_>) -> String {
             };
             format!(
                 "fix drift in {} \"{}\"{files} before any new work, then re-verify it.",
-                s.id, s.def.title
+                s.id,
+                crate::sanitize::one_line(&s.def.title)
             )
         }
         "re-verify" => format!(
             "re-verify {} \"{}\": it is complete but not yet verified.",
-            s.id, s.def.title
+            s.id,
+            crate::sanitize::one_line(&s.def.title)
         ),
-        "continue" => format!("continue {} \"{}\", in progress.", s.id, s.def.title),
-        _ => format!("start {} \"{}\".", s.id, s.def.title),
+        "continue" => format!(
+            "continue {} \"{}\", in progress.",
+            s.id,
+            crate::sanitize::one_line(&s.def.title)
+        ),
+        _ => format!(
+            "start {} \"{}\".",
+            s.id,
+            crate::sanitize::one_line(&s.def.title)
+        ),
     }
 }

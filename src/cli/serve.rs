@@ -153,7 +153,8 @@ fn handle(ctx: &Ctx, stream: &mut TcpStream, loopback_only: bool, rendered: &Ren
     let _ = stream.flush();
     // The page polls /version every two seconds: only the rest is logged.
     if !(path == "GET /version" && status.starts_with("200")) {
-        eprintln!("{path} {status}");
+        // Sanitised: the path is whatever the request said.
+        output::error_line(&format!("{path} {status}"));
     }
 }
 

@@ -73,7 +73,11 @@ pub fn run(ctx: &Ctx, a: ShowArgs) -> Result<Outcome> {
 
     let p = ctx.paint(&repo);
     let now = time::now_unix();
-    let mut out = format!("{}  {}\n", p.bold(&step.id), p.bold(&step.def.title));
+    let mut out = format!(
+        "{}  {}\n",
+        p.bold(&step.id),
+        p.bold(&crate::sanitize::one_line(&step.def.title))
+    );
     let mut status = p.status(live.effective, live.effective.as_str());
     if live.live_drift {
         status.push_str(" (seen now; not yet recorded)");
@@ -287,14 +291,15 @@ fn checks_of(e: &crate::ledger::Event) -> Vec<Value> {
 /// Per check PASS/FAIL, duration and the tail of its output.
 pub fn evidence_block(p: &Paint, ev: &Located, now: i64) -> String {
     let e = &ev.event;
+    let one = crate::sanitize::one_line;
     let mut out = format!(
         "  {} at {} {}{}{}\n",
-        evidence_verdict(e),
+        one(&evidence_verdict(e)),
         short(&ev.commit),
-        time::relative_at(&e.at, now),
+        one(&time::relative_at(&e.at, now)),
         e.run
             .as_deref()
-            .map(|r| format!(", run {r}"))
+            .map(|r| format!(", run {}", one(r)))
             .unwrap_or_default(),
         if e.bool_field("dirty") == Some(true) {
             " (a dirty tree cannot verify)"
@@ -303,7 +308,7 @@ pub fn evidence_block(p: &Paint, ev: &Located, now: i64) -> String {
         },
     );
     if let Some(text) = e.str_field("text") {
-        out.push_str(&format!("  manual: {text}\n"));
+        out.push_str(&format!("  manual: {}\n", one(text)));
     }
     for c in checks_of(e) {
         let exit = c.get("exit").and_then(Value::as_i64);
@@ -327,7 +332,7 @@ pub fn evidence_block(p: &Paint, ev: &Located, now: i64) -> String {
         };
         out.push_str(&format!(
             "  {verdict}  {}  {:.1}s{why}\n",
-            c.get("cmd").and_then(Value::as_str).unwrap_or("?"),
+            one(c.get("cmd").and_then(Value::as_str).unwrap_or("?")),
             ms as f64 / 1000.0
         ));
         if let Some(tail) = c.get("out_tail").and_then(Value::as_str) {

@@ -66,7 +66,9 @@ pub fn start(ctx: &Ctx, a: StartArgs) -> Result<Outcome> {
     } else {
         output::say(&format!(
             "current step in this worktree: {} \"{}\"; commits get the trailer 'Ledger-Step: {}' (git ledger stop ends it)",
-            step.id, step.def.title, step.id
+            step.id,
+            crate::sanitize::one_line(&step.def.title),
+            step.id
         ));
     }
     Ok(Outcome::Ok)

@@ -258,8 +258,10 @@ fn render(
             String::new()
         };
         out.push_str(&format!(
-            "{name}: {}/{} verified{drift}\n",
-            p.verified, p.total
+            "{}: {}/{} verified{drift}\n",
+            crate::sanitize::one_line(name),
+            p.verified,
+            p.total
         ));
     }
     if phases.len() > 1 {

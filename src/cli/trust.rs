@@ -31,8 +31,14 @@ pub fn run(ctx: &Ctx, a: TrustArgs) -> Result<Outcome> {
         .iter()
         .flat_map(|s| s.def.checks.iter().cloned())
         .collect();
+    // The commands are shown first and recorded after: what is trusted is
+    // what was on the screen.
+    show(ctx, &repo, &steps, &before);
     trust::allow(&repo, &all)?;
+    Ok(Outcome::Ok)
+}
 
+fn show(ctx: &Ctx, repo: &git2::Repository, steps: &[&crate::ledger::StepState], before: &Trust) {
     if ctx.json {
         let list: Vec<_> = steps
             .iter()
@@ -51,12 +57,16 @@ pub fn run(ctx: &Ctx, a: TrustArgs) -> Result<Outcome> {
             })
             .collect();
         output::emit(&output::json(&json!({ "steps": list })));
-        return Ok(Outcome::Ok);
+        return;
     }
-    let p = ctx.paint(&repo);
+    let p = ctx.paint(repo);
     let mut out = String::new();
-    for s in &steps {
-        out.push_str(&format!("{}  {}\n", p.bold(&s.id), s.def.title));
+    for s in steps {
+        out.push_str(&format!(
+            "{}  {}\n",
+            p.bold(&trust::shown(&s.id)),
+            trust::shown(&s.def.title)
+        ));
         if s.def.checks.is_empty() {
             out.push_str(&format!(
                 "  (no checks; add one with: git ledger edit {} --check '<command>')\n",
@@ -79,5 +89,4 @@ pub fn run(ctx: &Ctx, a: TrustArgs) -> Result<Outcome> {
         out.push_str(&output::table(&rows));
     }
     output::emit(&out);
-    Ok(Outcome::Ok)
 }

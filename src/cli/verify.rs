@@ -16,7 +16,7 @@ use crate::ledger::{Event, Kind, LedgerState, Located, Status, StepState, time};
 use crate::output;
 use crate::redact::Redactor;
 use crate::store::{self, Draft};
-use crate::trust::Trust;
+use crate::trust::{Trust, shown};
 use crate::verify::checkout::{Checkout, work_tree_dirty};
 use crate::verify::progress::{Progress, shorten};
 use crate::verify::runner::{self, CheckRun, Spec, Stopped};
@@ -115,7 +115,7 @@ pub fn run(ctx: &Ctx, a: VerifyArgs) -> Result<Outcome> {
 
     let by = identity(&repo)?;
     let run = run_id(a.run.clone());
-    let red = Redactor::for_repo(&repo);
+    let red = Redactor::for_repo(&repo)?;
     interrupt::install();
     let mut progress = Progress::new();
     let checkout = if a.in_place {
@@ -244,7 +244,8 @@ impl Report {
     /// Nothing ran: every check is skipped, each saying why.
     fn refused(&mut self, repo: &Repository, steps: &[StepState]) {
         let trust = Trust::load(repo).ok();
-        let red = Redactor::for_repo(repo);
+        // Without a redactor (an invalid ledger.redact) no command is shown.
+        let red = Redactor::for_repo(repo).ok();
         for s in steps {
             let mut suite = self.suite(&s.id, &s.def.title, time::now_rfc3339());
             for cmd in &s.def.checks {
@@ -256,9 +257,11 @@ impl Report {
                         s.id
                     )
                 };
-                suite
-                    .cases
-                    .push(junit::Case::skipped(&red.apply(cmd), &why));
+                suite.cases.push(junit::Case::skipped(
+                    &red.as_ref()
+                        .map_or_else(|| crate::redact::MASK.to_string(), |r| r.apply(cmd)),
+                    &why,
+                ));
             }
             self.suites.push(suite);
         }
@@ -334,10 +337,10 @@ fn warn_untested_edits(repo: &Repository, steps: &[StepState], commit: Oid) -> R
                 short(&commit.to_string()),
                 examples(&mine)
             ));
-            eprintln!(
-                "hint: commit them first, or test the work tree as it is with: git ledger verify --in-place {}",
+            output::hint(&format!(
+                "commit them first, or test the work tree as it is with: git ledger verify --in-place {}",
                 step.id
-            );
+            ));
         }
     }
     Ok(())
@@ -433,7 +436,7 @@ fn refuse_untrusted(repo: &Repository, steps: &[StepState]) -> Result<()> {
     let mut count = 0;
     for s in steps {
         for cmd in s.def.checks.iter().filter(|c| !trust.trusts(c)) {
-            listed.push_str(&format!("  {}  {}\n", s.id, crate::trust::shown(cmd)));
+            listed.push_str(&format!("\n  {}  {}", shown(&s.id), shown(cmd)));
             count += 1;
             if !ids.contains(&s.id.as_str()) {
                 ids.push(&s.id);
@@ -443,9 +446,9 @@ fn refuse_untrusted(repo: &Repository, steps: &[StepState]) -> Result<()> {
     if count == 0 {
         return Ok(());
     }
-    eprint!(
-        "check commands that came with the ledger and are not trusted in this clone:\n{listed}"
-    );
+    output::error_line(&format!(
+        "check commands that came with the ledger and are not trusted in this clone:{listed}"
+    ));
     Err(user_hint(
         format!("refusing to run {count} untrusted check command(s)"),
         format!(
@@ -461,8 +464,8 @@ fn interrupted(progress: &mut Progress, checkout: Option<Checkout>, step: Option
     progress.clear();
     drop(checkout);
     match step {
-        Some(id) => eprintln!("interrupted: nothing recorded for {id}"),
-        None => eprintln!("interrupted: nothing recorded"),
+        Some(id) => output::error_line(&format!("interrupted: nothing recorded for {id}")),
+        None => output::error_line("interrupted: nothing recorded"),
     }
     std::process::exit(interrupt::EXIT_CODE)
 }
@@ -612,7 +615,11 @@ fn drifted_files(
 }
 
 fn step_text(p: &output::Paint, step: &StepState, r: &Recorded) -> String {
-    let mut out = format!("{}  {}\n", p.bold(&step.id), step.def.title);
+    let mut out = format!(
+        "{}  {}\n",
+        p.bold(&step.id),
+        crate::sanitize::one_line(&step.def.title)
+    );
     out.push_str(&evidence_block(p, &r.evidence, time::now_unix()));
     let line = match &r.status {
         Some(l) => {

@@ -168,6 +168,97 @@ impl<'r> History<'r> {
     }
 }
 
+impl History<'_> {
+    /// The commits reachable from `from` and from none of `hide`, oldest
+    /// first (parents before children). Commits the commit-graph holds are
+    /// read from it; newer ones (made since it was written) from libgit2.
+    /// None without a commit-graph with generation numbers, so that the
+    /// caller walks with libgit2 alone.
+    pub fn range_oldest_first(&mut self, from: Oid, hide: &[Oid]) -> Option<Vec<Oid>> {
+        let n = self.graph.as_ref()?.num_commits() as usize;
+        let mut hidden_graph = vec![false; n];
+        let mut hidden_outside: HashSet<Oid> = HashSet::new();
+        let mut stack: Vec<Node> = hide.iter().map(|h| self.node(*h)).collect();
+        while let Some(node) = stack.pop() {
+            let fresh = match node {
+                Node::InGraph(p) => !std::mem::replace(&mut hidden_graph[p as usize], true),
+                Node::Outside(o) => hidden_outside.insert(o),
+            };
+            if fresh {
+                stack.extend(self.parents(node));
+            }
+        }
+        let hidden = |node: &Node| match node {
+            Node::InGraph(p) => hidden_graph[*p as usize],
+            Node::Outside(o) => hidden_outside.contains(o),
+        };
+        let mut seen_graph = vec![false; n];
+        let mut seen_outside: HashSet<Oid> = HashSet::new();
+        let mut in_graph: Vec<(u32, u32)> = Vec::new();
+        let mut outside: Vec<Oid> = Vec::new();
+        stack.push(self.node(from));
+        while let Some(node) = stack.pop() {
+            if hidden(&node) {
+                continue;
+            }
+            match node {
+                Node::InGraph(p) => {
+                    if std::mem::replace(&mut seen_graph[p as usize], true) {
+                        continue;
+                    }
+                    let generation = self.graph.as_ref()?.commit_at(Position(p)).generation();
+                    if generation == 0 {
+                        return None;
+                    }
+                    in_graph.push((generation, p));
+                }
+                Node::Outside(o) => {
+                    if !seen_outside.insert(o) {
+                        continue;
+                    }
+                    outside.push(o);
+                }
+            }
+            stack.extend(self.parents(node));
+        }
+        // A parent's generation is below its children's: ascending
+        // generations put every commit after its parents.
+        in_graph.sort_unstable();
+        let g = self.graph.as_ref()?;
+        let mut out: Vec<Oid> = in_graph
+            .into_iter()
+            .filter_map(|(_, p)| Oid::from_bytes(g.id_at(Position(p)).as_bytes()).ok())
+            .collect();
+        // Commits newer than the graph file descend from what it holds:
+        // they come last, each after its parents among them.
+        let mut placed: HashSet<Oid> = HashSet::new();
+        let mut pending = outside;
+        while !pending.is_empty() {
+            let before = pending.len();
+            let mut rest = Vec::new();
+            for o in pending {
+                let parents = self.read_outside(o).0;
+                let ready = parents.iter().all(|p| {
+                    placed.contains(p)
+                        || !matches!(self.node(*p), Node::Outside(_))
+                        || !seen_outside.contains(p)
+                });
+                if ready {
+                    placed.insert(o);
+                    out.push(o);
+                } else {
+                    rest.push(o);
+                }
+            }
+            if rest.len() == before {
+                return None; // cannot happen in a DAG; be safe
+            }
+            pending = rest;
+        }
+        Some(out)
+    }
+}
+
 /// The repository's commit-graph, when git would use one: not in a
 /// shallow clone or with replace refs or grafts, which it does not cover.
 fn commit_graph(repo: &Repository) -> Option<Graph> {

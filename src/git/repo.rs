@@ -2,27 +2,125 @@
 
 use crate::error::{user, user_hint};
 use anyhow::Result;
-use git2::{Commit, ErrorCode, Repository};
+use git2::{Commit, ErrorCode, Repository, RepositoryOpenFlags};
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 pub const NOTES_REF: &str = "refs/notes/ledger";
 
-/// Opens the repository at `dir`, or the one git's environment names
-/// (GIT_DIR inside hooks) or the current directory is in.
+/// Opens the repository at `dir` (`-C`), or the one git's environment
+/// names or the current directory is in, the way git finds it; then adds
+/// the `git -c` settings of the environment as the highest config level.
 pub fn open(dir: Option<&Path>) -> Result<Repository> {
-    let opened = match dir {
-        Some(d) => {
-            if !d.exists() {
-                return Err(user_hint(
-                    format!("cannot change to '{}': no such directory", d.display()),
-                    "pass -C an existing directory inside a git repository",
-                ));
-            }
-            Repository::discover(d)
-        }
-        None => Repository::open_from_env(),
+    // git itself does not hash every object it reads; libgit2 does by
+    // default, which doubles the cost of reading a long history. A damaged
+    // object still fails to inflate or parse.
+    git2::opts::strict_hash_verification(false);
+    if let Some(d) = dir
+        && !d.exists()
+    {
+        return Err(user_hint(
+            format!("cannot change to '{}': no such directory", d.display()),
+            "pass -C an existing directory inside a git repository",
+        ));
+    }
+    let repo = locate(dir)?;
+    super::config_params::apply(&repo)?;
+    Ok(repo)
+}
+
+fn env_path(key: &str) -> Option<OsString> {
+    std::env::var_os(key).filter(|v| !v.is_empty())
+}
+
+/// git's rules for GIT_DIR, GIT_WORK_TREE and GIT_COMMON_DIR (relative
+/// paths are relative to the directory git-ledger runs in, after `-C`).
+/// libgit2 reads GIT_DIR but refuses the other two, so with either of
+/// them set the repository is opened here.
+fn locate(dir: Option<&Path>) -> Result<Repository> {
+    let git_dir = env_path("GIT_DIR");
+    let work_tree = env_path("GIT_WORK_TREE");
+    let common = env_path("GIT_COMMON_DIR");
+    if git_dir.is_none() && work_tree.is_none() && common.is_none() {
+        let opened = match dir {
+            Some(d) => Repository::discover(d),
+            None => Repository::open_from_env(),
+        };
+        return opened.map_err(open_error);
+    }
+    let base = match dir {
+        Some(d) => d.to_path_buf(),
+        None => std::env::current_dir()
+            .map_err(|e| user(format!("cannot read the current directory: {e}")))?,
     };
-    opened.map_err(|e| match e.code() {
+    let resolve = |p: &OsString| {
+        let p = PathBuf::from(p);
+        if p.is_absolute() { p } else { base.join(p) }
+    };
+    let repo = match &git_dir {
+        Some(gd) => Repository::open_ext(
+            resolve(gd),
+            RepositoryOpenFlags::NO_SEARCH,
+            std::iter::empty::<&OsStr>(),
+        ),
+        None => {
+            let ceilings: Vec<PathBuf> = env_path("GIT_CEILING_DIRECTORIES")
+                .map(|c| std::env::split_paths(&c).collect())
+                .unwrap_or_default();
+            Repository::open_ext(&base, RepositoryOpenFlags::empty(), &ceilings)
+        }
+    }
+    .map_err(open_error)?;
+    if let Some(c) = &common {
+        let wanted = canonical(&resolve(c));
+        if wanted != canonical(repo.commondir()) {
+            return Err(user_hint(
+                format!(
+                    "GIT_COMMON_DIR is {}, but this repository's shared files are in {}",
+                    resolve(c).display(),
+                    repo.commondir().display()
+                ),
+                "git-ledger reads a linked worktree's common dir from its `commondir` file; unset GIT_COMMON_DIR (or point it there)",
+            ));
+        }
+    }
+    // The work tree: GIT_WORK_TREE; else core.worktree or a bare
+    // repository's none, which opening already applied; else, with GIT_DIR
+    // given, the current directory is the top of the work tree.
+    let configured = repo
+        .config()
+        .ok()
+        .is_some_and(|c| c.get_entry("core.worktree").is_ok());
+    let top = match &work_tree {
+        Some(wt) => Some(resolve(wt)),
+        None if git_dir.is_some() && !repo.is_bare() && !configured => Some(base.clone()),
+        None => None,
+    };
+    if let Some(top) = top {
+        repo.set_workdir(&top, false).map_err(|e| {
+            user_hint(
+                format!(
+                    "cannot use {} as the work tree: {}",
+                    top.display(),
+                    e.message()
+                ),
+                "check GIT_WORK_TREE (or --work-tree)",
+            )
+        })?;
+    }
+    if let Some(index) = env_path("GIT_INDEX_FILE") {
+        let mut idx = git2::Index::open(&resolve(&index))?;
+        repo.set_index(&mut idx)?;
+    }
+    Ok(repo)
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn open_error(e: git2::Error) -> anyhow::Error {
+    match e.code() {
         ErrorCode::NotFound => user_hint(
             "not a git repository (or any of the parent directories)",
             "run git ledger inside a repository, or pass -C <path>; `git init` makes one",
@@ -38,10 +136,13 @@ pub fn open(dir: Option<&Path>) -> Result<Repository> {
             } else {
                 "the repository uses a git extension libgit2 cannot read; a fresh `git clone` of it may not"
             };
-            user_hint(format!("git-ledger cannot read this repository: {}", e.message()), hint)
+            user_hint(
+                format!("git-ledger cannot read this repository: {}", e.message()),
+                hint,
+            )
         }
         _ => user(format!("cannot open the repository: {}", e.message())),
-    })
+    }
 }
 
 /// HEAD's commit, or a clear error in a repository with no commit yet.

@@ -4,6 +4,12 @@
 //! `---` patch divider). Keys are case-insensitive.
 
 use crate::ledger::{Status, step_id};
+use std::sync::Arc;
+
+/// How much of a trailer messages, reports and stored events repeat: a
+/// trailer may list thousands of ids, and repeating all of it once per
+/// id made memory grow with the square of their number.
+const SHOWN_CHARS: usize = 120;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Key {
@@ -46,6 +52,21 @@ impl Trailer {
     pub fn text(&self) -> String {
         format!("{}: {}", self.key.name(), self.value)
     }
+
+    /// The text, cut to `SHOWN_CHARS` when longer (`Ledger-Step: S01, S02,
+    /// … (20000 characters)`): what messages and stored events repeat.
+    pub fn shown(&self) -> String {
+        shorten(&self.text())
+    }
+}
+
+/// `text`, cut at `SHOWN_CHARS` characters with a note of its length.
+pub fn shorten(text: &str) -> String {
+    if text.chars().count() <= SHOWN_CHARS {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(SHOWN_CHARS).collect();
+    format!("{head}… ({} characters)", text.chars().count())
 }
 
 /// What one trailer asks for, per step.
@@ -64,8 +85,8 @@ pub enum Effect {
 pub struct Declaration {
     pub step: String,
     pub effect: Effect,
-    /// The trailer it came from.
-    pub trailer: Trailer,
+    /// The trailer it came from, shared by every id it names.
+    pub trailer: Arc<Trailer>,
 }
 
 /// A trailer the ledger cannot use, and why.
@@ -80,7 +101,7 @@ pub struct Problem {
 /// Everything the ledger reads from one commit message.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LedgerTrailers {
-    pub trailers: Vec<Trailer>,
+    pub trailers: Vec<Arc<Trailer>>,
     pub declarations: Vec<Declaration>,
     /// `Ledger-Run`, the last one when repeated.
     pub run: Option<String>,
@@ -134,7 +155,7 @@ pub fn parse(message: &str) -> LedgerTrailers {
         let Some(k) = Key::parse(&key) else {
             if key.len() > 7 && key[..7].eq_ignore_ascii_case("ledger-") {
                 out.problems.push(Problem {
-                    trailer: format!("{key}: {value}"),
+                    trailer: shorten(&format!("{key}: {value}")),
                     message: format!("unknown ledger trailer '{key}'{}", key_suggestion(&key)),
                     hint:
                         "ledger trailers are Ledger-Step, Ledger-Status, Ledger-Ack and Ledger-Run"
@@ -143,7 +164,7 @@ pub fn parse(message: &str) -> LedgerTrailers {
             }
             continue;
         };
-        let trailer = Trailer { key: k, value };
+        let trailer = Arc::new(Trailer { key: k, value });
         read_trailer(&trailer, &mut out);
         out.trailers.push(trailer);
     }
@@ -157,9 +178,9 @@ fn key_suggestion(key: &str) -> String {
     step_id::did_you_mean(&best)
 }
 
-fn read_trailer(t: &Trailer, out: &mut LedgerTrailers) {
+fn read_trailer(t: &Arc<Trailer>, out: &mut LedgerTrailers) {
     let problem = |message: String, hint: &str| Problem {
-        trailer: t.text(),
+        trailer: t.shown(),
         message,
         hint: hint.to_string(),
     };
@@ -203,7 +224,7 @@ fn read_trailer(t: &Trailer, out: &mut LedgerTrailers) {
                 out.declarations.push(Declaration {
                     step: id.to_string(),
                     effect,
-                    trailer: t.clone(),
+                    trailer: Arc::clone(t),
                 });
             }
         }
@@ -227,7 +248,7 @@ fn read_trailer(t: &Trailer, out: &mut LedgerTrailers) {
                 Some(s) => out.declarations.push(Declaration {
                     step: id.to_string(),
                     effect: Effect::Status(s),
-                    trailer: t.clone(),
+                    trailer: Arc::clone(t),
                 }),
                 None => out.problems.push(problem(
                     format!("'{word}' is not a status"),
@@ -312,9 +333,39 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #![proptest_config(crate::proptest_config::seeded(2000))]
+
+        #[test]
+        fn any_message_is_read_without_panicking(body in ".{0,300}", trailer in "[A-Za-z-]{0,14}: .{0,40}") {
+            let message = format!("Subject\n\n{body}\n\n{trailer}\nLedger-Step: {body}\n");
+            let found = parse(&message);
+            for d in &found.declarations {
+                proptest::prop_assert!(step_id::validate(&d.step).is_ok());
+            }
+            let _ = cleaned(&message, b'#');
+            let _ = cleaned(&body, b';');
+        }
+    }
+
     #[test]
     fn cleanup_drops_comments_and_the_verbose_diff() {
         let raw = "Subject\n\nLedger-Step: S04\n# Please enter the commit message\n# ------------------------ >8 ------------------------\ndiff --git a/x b/x\n";
         assert_eq!(cleaned(raw, b'#'), "Subject\n\nLedger-Step: S04\n");
+    }
+}
+
+#[cfg(test)]
+mod long_trailer_tests {
+    use super::*;
+
+    #[test]
+    fn a_long_trailer_reads_back_whole() {
+        let ids: Vec<String> = (0..300).map(|i| format!("S{i:03}")).collect();
+        let line = format!("Ledger-Step: {}", ids.join(", "));
+        let t = parse(&format!("All\n\n{line}\n"));
+        assert_eq!(t.trailers.len(), 1);
+        assert_eq!(t.trailers[0].text(), line);
+        assert_eq!(t.declarations.len(), 300);
     }
 }

@@ -16,16 +16,33 @@ use crate::ledger::{LedgerState, Status};
 use crate::{output, store};
 use anyhow::Result;
 use git2::Repository;
+use std::ffi::OsString;
 
-pub fn run(args: &[String]) -> Result<Verdict> {
+/// Problems printed before the rest are counted: a trailer naming
+/// thousands of unknown ids must not print thousands of lines.
+const SHOWN: usize = 8;
+
+pub fn run(args: &[OsString]) -> Result<Verdict> {
     let Some(file) = args.first() else {
         output::warn("commit-msg hook called without the message file; nothing checked");
         return Ok(Verdict::Pass);
     };
     let raw = std::fs::read(file)?;
+    if let Some(why) = super::beyond_limits(raw.len(), 0) {
+        output::warn(&format!(
+            "the ledger trailers of this commit are not checked: {why}; after the commit, git ledger scan reads them"
+        ));
+        return Ok(Verdict::Pass);
+    }
     let repo = repo::open(None)?;
     let message = trailers::cleaned(&String::from_utf8_lossy(&raw), comment_char(&repo));
     let found = trailers::parse(&message);
+    if let Some(why) = super::beyond_limits(raw.len(), found.declarations.len()) {
+        output::warn(&format!(
+            "the ledger trailers of this commit are not checked: {why}; after the commit, git ledger scan reads them"
+        ));
+        return Ok(Verdict::Pass);
+    }
     let strict = super::flags::strict(&repo).unwrap_or_else(|_| {
         output::warn("ledger.strict is not a boolean; treating it as false");
         false
@@ -41,11 +58,20 @@ pub fn run(args: &[String]) -> Result<Verdict> {
     if errors.is_empty() {
         return Ok(Verdict::Pass);
     }
-    for (message, hint) in &errors {
-        eprintln!("error: {message}");
-        eprintln!("hint: {hint}");
+    for (message, hint) in errors.iter().take(SHOWN) {
+        output::error_line(&format!("error: {message}"));
+        output::error_line(&format!("hint: {hint}"));
     }
-    eprintln!("hint: nothing was committed; your message is kept in {file}");
+    if errors.len() > SHOWN {
+        output::error_line(&format!(
+            "error: … and {} more problems with the ledger trailers",
+            errors.len() - SHOWN
+        ));
+    }
+    output::error_line(&format!(
+        "hint: nothing was committed; your message is kept in {}",
+        std::path::Path::new(file).display()
+    ));
     Ok(Verdict::Reject)
 }
 
@@ -76,7 +102,7 @@ fn invalid_trailers(found: &LedgerTrailers, state: &LedgerState) -> Vec<(String,
             _ => unknown_step_message(state, &d.step),
         };
         errors.push((
-            format!("{message} (in '{}')", d.trailer.text()),
+            format!("{message} (in '{}')", d.trailer.shown()),
             "fix the trailer; git ledger status lists the steps".into(),
         ));
     }
@@ -117,7 +143,7 @@ fn undeclared(
                 format!(
                     "ledger.strict: this commit changes files of {} \"{}\" ({status}) without declaring it: {}",
                     step.id,
-                    step.def.title,
+                    crate::sanitize::one_line(&step.def.title),
                     files.join(", ")
                 ),
                 format!(

@@ -70,9 +70,7 @@ fn uses_includes(repo: &Repository) -> bool {
 /// effort: without it the shims ask `git config`, which is only slower.
 pub fn refresh(repo: &Repository) {
     let target = path(repo);
-    if std::env::var_os("GIT_CONFIG_PARAMETERS").is_some_and(|v| !v.is_empty())
-        || std::env::var_os("GIT_CONFIG_COUNT").is_some_and(|v| !v.is_empty())
-    {
+    if crate::git::config_params::present() {
         return; // values seen now include one-off `git -c` settings
     }
     let watched = config_files(repo);
@@ -114,101 +112,16 @@ pub fn refresh(repo: &Repository) {
     }
 }
 
-/// A value given with `git -c KEY=VALUE` (GIT_CONFIG_PARAMETERS, or
-/// GIT_CONFIG_COUNT/KEY_n/VALUE_n), which git passes to hooks in the
-/// environment and libgit2 does not read. The last one wins.
-pub fn command_line_value(key: &str) -> Option<String> {
-    let mut found = None;
-    if let Ok(params) = std::env::var("GIT_CONFIG_PARAMETERS") {
-        for (k, v) in parse_parameters(&params) {
-            if k.eq_ignore_ascii_case(key) {
-                found = Some(v.unwrap_or_else(|| "true".into()));
-            }
-        }
-    }
-    let count: usize = std::env::var("GIT_CONFIG_COUNT")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    for i in 0..count {
-        if std::env::var(format!("GIT_CONFIG_KEY_{i}")).is_ok_and(|k| k.eq_ignore_ascii_case(key)) {
-            found = std::env::var(format!("GIT_CONFIG_VALUE_{i}")).ok();
-        }
-    }
-    found
-}
-
-/// `'a.b'='v' 'c.d'` → [("a.b", Some("v")), ("c.d", None)]; quotes are
-/// shell single quotes (`'\''` for a quote inside).
-fn parse_parameters(s: &str) -> Vec<(String, Option<String>)> {
-    let mut out = Vec::new();
-    let mut chars = s.chars().peekable();
-    let mut words: Vec<String> = Vec::new();
-    let mut current = String::new();
-    let mut in_word = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                for q in chars.by_ref() {
-                    if q == '\'' {
-                        break;
-                    }
-                    current.push(q);
-                }
-            }
-            '\\' => {
-                if let Some(n) = chars.next() {
-                    current.push(n);
-                }
-            }
-            '=' if in_word && words.is_empty() => {
-                words.push(std::mem::take(&mut current));
-            }
-            ' ' => {
-                if in_word {
-                    words.push(std::mem::take(&mut current));
-                    push_entry(&mut out, &mut words);
-                }
-                in_word = false;
-            }
-            c => {
-                in_word = true;
-                current.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(current);
-        push_entry(&mut out, &mut words);
-    }
-    out
-}
-
-fn push_entry(out: &mut Vec<(String, Option<String>)>, words: &mut Vec<String>) {
-    let mut w = std::mem::take(words).into_iter();
-    if let Some(key) = w.next() {
-        out.push((key, w.next()));
-    }
-}
-
-/// `ledger.strict`, honouring `git -c` too.
+/// `ledger.strict` (`git -c` included: `repo::open` applied it).
 pub fn strict(repo: &Repository) -> Result<bool, ()> {
-    match command_line_value("ledger.strict") {
-        Some(v) => match v.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "on" | "1" | "" => Ok(true),
-            "false" | "no" | "off" | "0" => Ok(false),
-            _ => Err(()),
-        },
-        None => config_bool(repo, "ledger.strict").map_err(|_| ()),
-    }
+    config_bool(repo, "ledger.strict").map_err(|_| ())
 }
 
 /// The current step: `git -c ledger.current=ID` for one command, else
 /// this worktree's file, else `ledger.current` in config (where older
 /// versions kept it, shared by every worktree).
 pub fn current(repo: &Repository) -> Option<String> {
-    command_line_value("ledger.current")
+    crate::git::config_params::value(repo, "ledger.current")
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty())
         .or_else(|| stored_current(repo))
@@ -221,24 +134,4 @@ fn stored_current(repo: &Repository) -> Option<String> {
         .filter(|c| !c.is_empty())
         .or_else(|| config_str(repo, "ledger.current"))
         .filter(|c| !c.trim().is_empty())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_git_dash_c_parameters() {
-        let p =
-            parse_parameters("'user.name'='A B' 'ledger.strict'='true' 'core.x' 'q.k'='it'\\''s'");
-        assert_eq!(
-            p,
-            [
-                ("user.name".to_string(), Some("A B".to_string())),
-                ("ledger.strict".into(), Some("true".into())),
-                ("core.x".into(), None),
-                ("q.k".into(), Some("it's".into())),
-            ]
-        );
-    }
 }

@@ -9,8 +9,9 @@ use crate::ingest::head::recorder;
 use crate::ingest::{self, CommitInfo, head, range, trailer};
 use anyhow::Result;
 use git2::Repository;
+use std::ffi::OsString;
 
-pub fn run(args: &[String]) -> Result<Verdict> {
+pub fn run(args: &[OsString]) -> Result<Verdict> {
     // `git merge --squash` commits nothing; the later commit's post-commit judges it.
     if args.first().is_some_and(|a| a == "1") {
         return Ok(Verdict::Pass);

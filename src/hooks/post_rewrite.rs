@@ -15,12 +15,13 @@ use crate::store::{self, notes};
 use anyhow::{Result, anyhow};
 use git2::{Oid, Repository};
 use std::collections::{BTreeMap, HashSet};
+use std::ffi::OsString;
 use std::io::Read;
 
-pub fn run(args: &[String]) -> Result<Verdict> {
+pub fn run(args: &[OsString]) -> Result<Verdict> {
     // The pre-commit framework passes the command in its environment instead.
     let from_env = std::env::var("PRE_COMMIT_REWRITE_COMMAND").unwrap_or_default();
-    let command = args.first().map(String::as_str).unwrap_or(&from_env);
+    let command = args.first().and_then(|a| a.to_str()).unwrap_or(&from_env);
     let mut input = Vec::new();
     std::io::stdin().read_to_end(&mut input)?;
     let mut pairs = parse_pairs(&String::from_utf8_lossy(&input));
@@ -30,9 +31,9 @@ pub fn run(args: &[String]) -> Result<Verdict> {
     }
     let carried = carry(&repo, &pairs)?;
     if carried > 0 {
-        eprintln!(
+        crate::output::error_line(&format!(
             "git-ledger: carried the ledger notes of {carried} rewritten commit(s) to their new commits"
-        );
+        ));
     }
     if !ingest::has_ledger(&repo) {
         return Ok(Verdict::Pass);

@@ -9,9 +9,10 @@ use crate::git::repo;
 use crate::git::trailers::{self, Effect};
 use crate::{output, store};
 use anyhow::Result;
+use std::ffi::OsString;
 use std::process::{Command, Stdio};
 
-pub fn run(args: &[String]) -> Result<Verdict> {
+pub fn run(args: &[OsString]) -> Result<Verdict> {
     let Some(file) = args.first() else {
         return Ok(Verdict::Pass);
     };

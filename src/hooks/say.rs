@@ -6,6 +6,13 @@ use crate::git::repo::short;
 use crate::ingest::{Drift, Report};
 use crate::ledger::{Kind, Located};
 
+/// One line on stderr (sanitised, and a closed stderr is no panic).
+macro_rules! line {
+    ($($arg:tt)*) => {
+        crate::output::error_line(&format!($($arg)*))
+    };
+}
+
 /// After a pull or a rebase many events may come at once: the first few
 /// are shown, then a count (`git ledger log` has them all).
 const SHOWN: usize = 8;
@@ -16,7 +23,7 @@ pub fn outcome(written: &[Located], report: &Report) {
         .filter(|l| l.event.source == "trailer")
         .collect();
     if from_trailers.len() > SHOWN {
-        eprintln!(
+        line!(
             "git-ledger: {} events from trailers; the first {SHOWN} (git ledger log shows all):",
             from_trailers.len()
         );
@@ -27,7 +34,7 @@ pub fn outcome(written: &[Located], report: &Report) {
             Kind::Ack => "acknowledged: its verification stands, fingerprint updated".to_string(),
             _ => format!("→ {}", e.str_field("status").unwrap_or("?")),
         };
-        eprintln!(
+        line!(
             "git-ledger: {} {what} ({} at {})",
             e.step,
             e.str_field("trailer").unwrap_or("trailer"),
@@ -35,16 +42,16 @@ pub fn outcome(written: &[Located], report: &Report) {
         );
     }
     for id in &report.withdrawn {
-        eprintln!("git-ledger: the drift recorded for {id} on the rewritten commit is withdrawn");
+        line!("git-ledger: the drift recorded for {id} on the rewritten commit is withdrawn");
     }
     if report.rejected.len() > SHOWN {
-        eprintln!(
+        line!(
             "warning: {} ledger trailers could not be used; the first {SHOWN} (git ledger scan lists all):",
             report.rejected.len()
         );
     }
     for r in report.rejected.iter().take(SHOWN) {
-        eprintln!(
+        line!(
             "warning: trailer '{}' of {} ignored: {}",
             r.trailer,
             short(&r.commit),
@@ -65,28 +72,31 @@ fn drift(d: &Drift) {
     };
     let c = short(&d.commit);
     if d.cause == "undeclared" {
-        eprintln!(
+        line!(
             "warning: {} \"{}\" was {}, and this commit changed files it owns without declaring it: {files}",
-            d.step, d.title, d.was
+            d.step,
+            crate::sanitize::one_line(&d.title),
+            d.was
         );
-        eprintln!(
+        line!(
             "warning: {} is now drift_detected (recorded on {c}; git log --notes=ledger -1 shows it)",
             d.step
         );
-        eprintln!(
+        line!(
             "hint: if the change is work on {id}, declare it: git commit --amend --no-edit --trailer \"Ledger-Step: {id}\"",
             id = d.step
         );
-        eprintln!(
+        line!(
             "hint: if it leaves {id} as it was (a reviewed, non-functional change): git commit --amend --no-edit --trailer \"Ledger-Ack: {id}\"",
             id = d.step
         );
     } else {
-        eprintln!(
+        line!(
             "warning: {} \"{}\" drifted: {files} changed since it was verified; now drift_detected (recorded on {c})",
-            d.step, d.title
+            d.step,
+            crate::sanitize::one_line(&d.title)
         );
-        eprintln!(
+        line!(
             "hint: re-verify it (git ledger verify {id}) or see git ledger show {id}",
             id = d.step
         );

@@ -103,8 +103,23 @@ if ! command -v git-ledger >/dev/null 2>&1; then
     echo "warning: git-ledger is not on PATH: the ledger's $hook hook did nothing (install git-ledger, or run: git ledger hooks uninstall)" >&2
     exit 0
 fi
-# The program `git ledger` runs, without a git process in between.
-exec git-ledger hook "$hook" "$@"
+# The program `git ledger` runs, without a git process in between; not
+# exec'd, so that an abnormal end (a signal, a file-size limit, the OOM
+# killer) never becomes the hook's verdict: only commit-msg's exit 1
+# (invalid trailers, ledger.strict) refuses a commit.
+git-ledger hook "$hook" "$@"
+status=$?
+case "$status" in
+0) exit 0 ;;
+1) [ "$hook" = commit-msg ] && exit 1 ;;
+esac
+if [ "$status" -gt 128 ]; then
+    why="was ended by signal $((status - 128))"
+else
+    why="exited with $status"
+fi
+echo "warning: git-ledger $why in the $hook hook: the ledger was not updated, the commit is not affected (git ledger check catches up)" >&2
+exit 0
 "##;
 
 /// The shim for hook `name`.
@@ -128,7 +143,7 @@ mod tests {
         let s = shim("commit-msg");
         assert!(s.starts_with("#!/bin/sh\n# git-ledger hook shim ("), "{s}");
         assert!(s.contains("hook=commit-msg\n"));
-        assert!(s.contains("exec git-ledger hook \"$hook\" \"$@\""));
+        assert!(s.contains("\ngit-ledger hook \"$hook\" \"$@\"\nstatus=$?\n"));
         assert!(is_ours(s.as_bytes()));
         assert!(!is_ours(b"#!/bin/sh\necho hi\n"));
     }

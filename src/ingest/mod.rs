@@ -22,12 +22,11 @@ use crate::git::trailers::{self, LedgerTrailers};
 use crate::git::treediff;
 use crate::ledger::event::hash_id;
 use crate::ledger::{Event, Kind, LedgerState, Located, Status, StepState, time};
-use crate::redact::Redactor;
 use crate::store::{self, Draft, Loaded, Sight, notes};
 use anyhow::Result;
 use git2::{Commit, Oid, Repository, Tree};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// One commit, read once: its trailers and who/when for derived events.
 pub struct CommitInfo<'r> {
@@ -45,6 +44,22 @@ pub struct CommitInfo<'r> {
 impl<'r> CommitInfo<'r> {
     pub fn read(commit: Commit<'r>) -> CommitInfo<'r> {
         let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+        let mut trailers = if mentions_ledger(message.as_bytes())
+            && crate::hooks::beyond_limits(message.len(), 0).is_none()
+        {
+            trailers::parse(&message)
+        } else {
+            LedgerTrailers::default()
+        };
+        let why = crate::hooks::beyond_limits(message.len(), trailers.declarations.len());
+        if let Some(why) = why.filter(|_| mentions_ledger(message.as_bytes())) {
+            crate::output::warn(&format!(
+                "the ledger trailers of {} are not read here: {why}; git ledger scan {} reads them",
+                short(&commit.id().to_string()),
+                short(&commit.id().to_string())
+            ));
+            trailers = LedgerTrailers::default();
+        }
         let author = {
             let a = commit.author();
             format!(
@@ -55,11 +70,7 @@ impl<'r> CommitInfo<'r> {
         };
         CommitInfo {
             id: commit.id(),
-            trailers: if mentions_ledger(message.as_bytes()) {
-                trailers::parse(&message)
-            } else {
-                LedgerTrailers::default()
-            },
+            trailers,
             subject: message.lines().next().unwrap_or("").trim().to_string(),
             author,
             at: time::format_rfc3339(commit.time().seconds()),
@@ -140,6 +151,25 @@ pub struct Report {
     pub withdrawn: Vec<String>,
 }
 
+/// The ids, and the (step, trailer text) pairs of trailer events, of one
+/// commit's note.
+#[derive(Default)]
+struct NoteIndex {
+    ids: HashSet<String>,
+    trailers: HashSet<(String, String)>,
+}
+
+impl NoteIndex {
+    fn add(&mut self, e: &Event) {
+        self.ids.insert(e.id.clone());
+        if e.source == "trailer"
+            && let Some(t) = e.str_field("trailer")
+        {
+            self.trailers.insert((e.step.clone(), t.to_string()));
+        }
+    }
+}
+
 /// Planned events against a working copy of the ledger state.
 pub struct Batch<'r> {
     pub repo: &'r Repository,
@@ -152,9 +182,11 @@ pub struct Batch<'r> {
     /// a commit just made has nothing later (hooks).
     pub history: bool,
     notes_tip: Option<Oid>,
+    /// The notes tree at `notes_tip`, read once.
+    notes_tree: Option<Option<Tree<'r>>>,
     notes_on: HashMap<Oid, Vec<Event>>,
+    note_index: HashMap<Oid, NoteIndex>,
     owns: HashMap<String, Owns>,
-    redactor: Option<Redactor>,
     /// The range being ingested and its tip, for `is_later`.
     range: Option<(Vec<Oid>, Oid)>,
     lineage: Option<lineage::Lineage>,
@@ -171,9 +203,10 @@ impl<'r> Batch<'r> {
             report: Report::default(),
             history,
             notes_tip: store::tip(repo)?,
+            notes_tree: None,
             notes_on: HashMap::new(),
+            note_index: HashMap::new(),
             owns: HashMap::new(),
-            redactor: None,
             range: None,
             lineage: None,
             ancestry: None,
@@ -182,15 +215,23 @@ impl<'r> Batch<'r> {
 
     /// Plans `event` on `commit` with an id derived from its origin, and
     /// applies it to the working state.
-    pub fn push(&mut self, commit: Oid, mut event: Event, origin: &str) {
-        event.id = hash_id(origin.as_bytes());
-        event.seq = self.state.max_seq + 1;
+    pub fn push(&mut self, commit: Oid, event: Event, origin: &str) {
+        self.push_with_id(commit, event, hash_id(origin.as_bytes()));
+    }
+
+    /// `push` with the origin's id already computed.
+    pub fn push_with_id(&mut self, commit: Oid, mut event: Event, id: String) {
+        event.id = id;
+        event.seq = self.state.max_seq.saturating_add(1);
         if let Ok(record) = crate::ledger::record::Record::from_event(&event) {
             let stored = crate::ledger::record::Stored {
                 commit: commit.to_string(),
                 record,
             };
             self.state.apply_from(&stored, &self.sight);
+        }
+        if let Some(index) = self.note_index.get_mut(&commit) {
+            index.add(&event);
         }
         if let Some(known) = self.notes_on.get_mut(&commit) {
             known.push(event.clone());
@@ -202,7 +243,13 @@ impl<'r> Batch<'r> {
     /// The events already in the note of `commit`.
     pub fn note_events(&mut self, commit: Oid) -> Result<&[Event]> {
         if !self.notes_on.contains_key(&commit) {
-            let text = notes::note_text(self.repo, self.notes_tip, &commit.to_string())?;
+            if self.notes_tree.is_none() {
+                self.notes_tree = Some(notes::notes_tree(self.repo, self.notes_tip)?);
+            }
+            let text = match self.notes_tree.as_ref().and_then(Option::as_ref) {
+                Some(tree) => notes::note_text_in(self.repo, tree, &commit.to_string())?,
+                None => String::new(),
+            };
             let mut events: Vec<Event> = text
                 .lines()
                 .filter_map(|l| Event::parse_line(l).ok())
@@ -219,10 +266,23 @@ impl<'r> Batch<'r> {
         Ok(self.notes_on.get(&commit).map(Vec::as_slice).unwrap_or(&[]))
     }
 
-    pub fn redact(&mut self, text: &str) -> String {
-        self.redactor
-            .get_or_insert_with(|| Redactor::for_repo(self.repo))
-            .apply(text)
+    /// Whether the note of `commit` (or this batch) already holds the event
+    /// `id`, or a trailer event for `step` from the same trailer text.
+    /// Answered from an index, so a commit naming thousands of steps costs
+    /// time in proportion to them, not to their square.
+    pub fn note_holds(&mut self, commit: Oid, id: &str, step: &str, trailer: &str) -> Result<bool> {
+        if !self.note_index.contains_key(&commit) {
+            let mut index = NoteIndex::default();
+            for e in self.note_events(commit)? {
+                index.add(e);
+            }
+            self.note_index.insert(commit, index);
+        }
+        Ok(self.note_index.get(&commit).is_some_and(|i| {
+            i.ids.contains(id)
+                || i.trailers
+                    .contains(&(step.to_string(), trailer.to_string()))
+        }))
     }
 
     pub fn owns_of(&mut self, step: &StepState) -> &Owns {

@@ -7,6 +7,7 @@
 //! `check` read the whole history again.
 
 use crate::error::user_hint;
+use crate::git::history::History;
 use anyhow::Result;
 use git2::{Oid, Repository, Sort};
 use std::path::PathBuf;
@@ -57,24 +58,48 @@ pub fn resolve(repo: &Repository, spec: &str) -> Result<Vec<Oid>> {
 
 /// Commits reachable from `new` and not from `old`, oldest first.
 pub fn between(repo: &Repository, old: Option<Oid>, new: Oid) -> Result<Vec<Oid>> {
+    let hide: Vec<Oid> = old.into_iter().collect();
+    walk_oldest_first(repo, new, &hide)
+}
+
+/// Commits reachable from `head` that no scan recorded for this plan has
+/// covered: a scan made before steps were added may have refused their
+/// trailers as naming unknown steps, so it does not count for the new plan.
+pub fn unscanned(repo: &Repository, head: Oid, plan: &str) -> Result<Vec<Oid>> {
+    let hide: Vec<Oid> = scanned_tips(repo)
+        .into_iter()
+        .filter(|(_, p)| p == plan)
+        .map(|(t, _)| t)
+        .filter(|t| repo.find_commit(*t).is_ok())
+        .collect();
+    walk_oldest_first(repo, head, &hide)
+}
+
+/// From git's commit-graph when it covers the range (no commit read), else
+/// by libgit2's topological walk.
+fn walk_oldest_first(repo: &Repository, from: Oid, hide: &[Oid]) -> Result<Vec<Oid>> {
+    if let Some(v) = History::open(repo).range_oldest_first(from, hide) {
+        return Ok(v);
+    }
     let mut walk = new_walk(repo)?;
-    walk.push(new)?;
-    if let Some(o) = old {
-        walk.hide(o)?;
+    walk.push(from)?;
+    for h in hide {
+        walk.hide(*h)?;
     }
     collect(walk)
 }
 
-/// Commits reachable from `head` that no recorded scan has covered.
-pub fn unscanned(repo: &Repository, head: Oid) -> Result<Vec<Oid>> {
-    let mut walk = new_walk(repo)?;
-    walk.push(head)?;
-    for tip in scanned_tips(repo) {
-        if repo.find_commit(tip).is_ok() {
-            walk.hide(tip)?;
-        }
+/// What a scan's coverage depends on: the active steps (a trailer naming
+/// another id is refused). A short hash of their sorted ids.
+pub fn plan_stamp(state: &crate::ledger::LedgerState) -> String {
+    let mut ids: Vec<&str> = state.active_steps().iter().map(|s| s.id.as_str()).collect();
+    ids.sort_unstable();
+    let mut h = crc32fast::Hasher::new();
+    for id in ids {
+        h.update(id.as_bytes());
+        h.update(b"\n");
     }
-    collect(walk)
+    format!("{:08x}", h.finalize())
 }
 
 fn new_walk(repo: &Repository) -> Result<git2::Revwalk<'_>> {
@@ -93,29 +118,41 @@ fn tips_file(repo: &Repository) -> PathBuf {
         .join("scanned")
 }
 
-pub fn scanned_tips(repo: &Repository) -> Vec<Oid> {
+/// (tip, plan stamp) of each recorded scan.
+pub fn scanned_tips(repo: &Repository) -> Vec<(Oid, String)> {
     std::fs::read_to_string(tips_file(repo))
         .unwrap_or_default()
         .lines()
-        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .filter_map(|l| {
+            let (tip, plan) = l.trim().split_once(' ').unwrap_or((l.trim(), ""));
+            Some((Oid::from_str(tip).ok()?, plan.to_string()))
+        })
         .collect()
 }
 
-/// Remembers that everything reachable from `tip` has been scanned. Best
-/// effort: failing to remember only costs a rescan.
-pub fn mark_scanned(repo: &Repository, tip: Oid) {
-    let mut tips: Vec<Oid> = scanned_tips(repo)
+/// Remembers that everything reachable from `tip` has been scanned under
+/// `plan`. Best effort: failing to remember only costs a rescan.
+pub fn mark_scanned(repo: &Repository, tip: Oid, plan: &str) {
+    let mut history = History::open(repo);
+    let mut tips: Vec<(Oid, String)> = scanned_tips(repo)
         .into_iter()
-        .filter(|t| *t != tip && !repo.graph_descendant_of(tip, *t).unwrap_or(false))
+        .filter(|(t, p)| {
+            // A tip the new one contains says nothing more, for this plan.
+            let covered = p == plan
+                && history
+                    .is_ancestor(*t, tip)
+                    .unwrap_or_else(|| repo.graph_descendant_of(tip, *t).unwrap_or(false));
+            *t != tip && !covered
+        })
         .collect();
-    tips.insert(0, tip);
+    tips.insert(0, (tip, plan.to_string()));
     tips.truncate(MAX_TIPS);
     let path = tips_file(repo);
     let Some(dir) = path.parent() else { return };
     if std::fs::create_dir_all(dir).is_err() {
         return;
     }
-    let text: String = tips.iter().map(|t| format!("{t}\n")).collect();
+    let text: String = tips.iter().map(|(t, p)| format!("{t} {p}\n")).collect();
     let tmp = dir.join(format!("scanned.{}.tmp", std::process::id()));
     if std::fs::write(&tmp, text).is_ok() && std::fs::rename(&tmp, &path).is_err() {
         let _ = std::fs::remove_file(&tmp);

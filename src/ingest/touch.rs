@@ -114,12 +114,12 @@ pub fn record(batch: &mut Batch<'_>, info: &mut CommitInfo<'_>) -> Result<()> {
             batch.report.already += 1;
             continue;
         }
-        let msg = batch.redact(&format!(
+        let msg = format!(
             "{} \"{}\" changed {}'s files without Ledger-Step or Ledger-Ack",
             info.short(),
             info.subject,
             step.id
-        ));
+        );
         let event = derived(info, &step.id, Kind::Status, "hook")
             .with("status", Status::DriftDetected.as_str())
             .with("files", files)

@@ -6,9 +6,12 @@
 
 use super::{Batch, CommitInfo, Skipped, derived};
 use crate::git::repo::config_bool;
-use crate::git::trailers::{Declaration, Effect};
+use crate::git::trailers::{Declaration, Effect, Trailer};
 use crate::ledger::{Event, Kind, Status, StepState, step_id};
 use anyhow::Result;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Plans the events `info`'s trailers ask for: acks first (they move the
 /// baseline), then statuses, then work on steps whose status the commit
@@ -27,6 +30,9 @@ pub fn ingest(batch: &mut Batch<'_>, info: &mut CommitInfo<'_>) -> Result<()> {
         Effect::Status(_) => 1,
         Effect::Work => 2,
     });
+    // Per trailer: the start of its events' origin, hashed once, and the
+    // text its events repeat. A trailer naming many ids is read once.
+    let mut prefixes: HashMap<*const Trailer, (Sha256, String)> = HashMap::new();
     for d in &ordered {
         if d.effect == Effect::Work && info.trailers.sets_status(&d.step) {
             continue;
@@ -34,29 +40,46 @@ pub fn ingest(batch: &mut Batch<'_>, info: &mut CommitInfo<'_>) -> Result<()> {
         let Some(step) = known_step(batch, info, d) else {
             continue;
         };
-        let origin = format!(
-            "git-ledger trailer\n{}\n{}\n{}",
-            info.id,
-            d.trailer.text(),
-            d.step
-        );
-        if already(batch, info, d, &origin)? {
+        let (prefix, shown) = prefixes
+            .entry(Arc::as_ptr(&d.trailer))
+            .or_insert_with(|| {
+                let origin = format!("git-ledger trailer\n{}\n{}\n", info.id, d.trailer.text());
+                (
+                    Sha256::new().chain_update(origin.as_bytes()),
+                    d.trailer.shown(),
+                )
+            })
+            .clone();
+        let id = origin_id(prefix, &d.step);
+        if batch.note_holds(info.id, &id, &d.step, &shown)? {
             batch.report.already += 1;
             continue;
         }
         if let Some(reason) = superseded(batch, info, d, &step) {
             batch.report.superseded.push(Skipped {
                 commit: info.id.to_string(),
-                trailer: d.trailer.text(),
+                trailer: shown,
                 reason,
             });
             continue;
         }
         if let Some(event) = event_for(batch, info, d, &step)? {
-            batch.push(info.id, event, &origin);
+            batch.push_with_id(info.id, event, id);
         }
     }
     Ok(())
+}
+
+/// The id of the event a trailer derives for `step`: the first 16 bytes of
+/// SHA-256 of "git-ledger trailer\n<commit>\n<trailer text>\n<step>".
+fn origin_id(prefix: Sha256, step: &str) -> String {
+    prefix
+        .chain_update(step.as_bytes())
+        .finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The defined, active step `d` names, or a rejection in the report.
@@ -68,7 +91,7 @@ fn known_step(batch: &mut Batch<'_>, info: &CommitInfo<'_>, d: &Declaration) -> 
     };
     batch.report.rejected.push(Skipped {
         commit: info.id.to_string(),
-        trailer: d.trailer.text(),
+        trailer: d.trailer.shown(),
         reason,
     });
     None
@@ -81,22 +104,6 @@ pub fn unknown_step_message(state: &crate::ledger::LedgerState, id: &str) -> Str
         "unknown step '{id}'{}",
         step_id::did_you_mean(&step_id::closest(id, known))
     )
-}
-
-fn already(
-    batch: &mut Batch<'_>,
-    info: &CommitInfo<'_>,
-    d: &Declaration,
-    origin: &str,
-) -> Result<bool> {
-    let id = crate::ledger::event::hash_id(origin.as_bytes());
-    let text = d.trailer.text();
-    Ok(batch.note_events(info.id)?.iter().any(|e| {
-        e.id == id
-            || (e.step == d.step
-                && e.source == "trailer"
-                && e.str_field("trailer") == Some(text.as_str()))
-    }))
 }
 
 /// Why an old commit's trailer no longer applies, if it does not. Drift
@@ -149,9 +156,9 @@ fn event_for(
     if d.effect == Effect::Work && step.status == Status::InProgress {
         return Ok(None); // already in progress: the trailer changes nothing
     }
-    let subject = batch.redact(&info.subject);
+    let subject = info.subject.clone();
     let template = derived(info, &d.step, Kind::Note, "trailer")
-        .with("trailer", d.trailer.text())
+        .with("trailer", d.trailer.shown())
         .with("msg", subject);
     let base = |kind| {
         let mut e = template.clone();
@@ -168,7 +175,7 @@ fn event_for(
                 if let Some(reason) = missing_evidence(batch, step, &fp)? {
                     batch.report.rejected.push(Skipped {
                         commit: info.id.to_string(),
-                        trailer: d.trailer.text(),
+                        trailer: d.trailer.shown(),
                         reason,
                     });
                     return Ok(None);
@@ -182,7 +189,7 @@ fn event_for(
             let Some((fp, tree)) = batch.fingerprint_at(step, &info.commit)? else {
                 batch.report.rejected.push(Skipped {
                     commit: info.id.to_string(),
-                    trailer: d.trailer.text(),
+                    trailer: d.trailer.shown(),
                     reason: format!(
                         "{} owns no files, so there is nothing to acknowledge",
                         d.step
@@ -218,4 +225,18 @@ fn missing_evidence(batch: &Batch<'_>, step: &StepState, fp: &str) -> Result<Opt
             step.id, step.id
         )
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_ids_hash_the_whole_origin_as_before() {
+        let prefix = Sha256::new().chain_update(b"git-ledger trailer\nabc\nLedger-Step: S1, S2\n");
+        assert_eq!(
+            origin_id(prefix, "S2"),
+            crate::ledger::event::hash_id(b"git-ledger trailer\nabc\nLedger-Step: S1, S2\nS2")
+        );
+    }
 }

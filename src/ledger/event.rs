@@ -80,7 +80,7 @@ impl fmt::Display for Skip {
             Skip::Blank => f.write_str("blank line"),
             Skip::NotJson => f.write_str("not JSON"),
             Skip::NewerVersion(v) => write!(f, "format version {v} is newer than this git-ledger"),
-            Skip::UnknownKind(k) => write!(f, "unknown kind '{k}'"),
+            Skip::UnknownKind(k) => write!(f, "unknown kind '{}'", crate::sanitize::one_line(k)),
             Skip::Malformed(what) => write!(f, "malformed event: {what}"),
         }
     }
@@ -173,6 +173,11 @@ impl Event {
         let step = take_str(&mut m, "step").unwrap_or_default();
         if step.is_empty() && kind != Kind::Note {
             return Err(Skip::Malformed("no 'step'"));
+        }
+        // An id outside the grammar did not come from git-ledger; it could
+        // carry escape sequences into every view, so the line is unreadable.
+        if !step.is_empty() && crate::ledger::step_id::validate(&step).is_err() {
+            return Err(Skip::Malformed("invalid step id"));
         }
         let by = take_str(&mut m, "by").unwrap_or_default();
         let run = take_str(&mut m, "run");
@@ -291,6 +296,12 @@ mod tests {
         assert_eq!(
             Event::parse_line(r#"{"v":1,"id":"x","seq":1,"at":"a","step":"S1","kind":"vote"}"#),
             Err(Skip::UnknownKind("vote".into()))
+        );
+        assert_eq!(
+            Event::parse_line(
+                r#"{"v":1,"id":"x","seq":1,"at":"a","step":"S9\u001b[1A\u001b[2K","kind":"define"}"#
+            ),
+            Err(Skip::Malformed("invalid step id"))
         );
     }
 }

@@ -122,7 +122,7 @@ pub fn parse_when(s: &str, now: i64) -> Option<i64> {
         [n, unit, "ago"] | [n, unit] => (n.parse::<i64>().ok()?, *unit),
         _ => return None,
     };
-    if !(0..=100_000).contains(&n) {
+    if !(0..=MAX_COUNT).contains(&n) {
         return None;
     }
     let span = jiff::Span::new();
@@ -152,6 +152,25 @@ pub fn local_date_time(at: &str) -> (String, String) {
             )
         }
         None => (date_part(at).to_string(), String::new()),
+    }
+}
+
+/// The largest count `N units ago` takes: more is no date a calendar holds
+/// (and no arithmetic on it may overflow).
+const MAX_COUNT: i64 = 100_000;
+
+/// Whether `s` has the form `N units [ago]` with a count too large to be a
+/// date: `parse_when` refuses it for its size, not its form.
+pub fn count_out_of_range(s: &str) -> bool {
+    let lower = s.trim().to_lowercase().replace('.', " ");
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    match words.as_slice() {
+        [n, _, "ago"] | [n, _] => {
+            !n.is_empty()
+                && n.bytes().all(|b| b.is_ascii_digit())
+                && n.parse::<i64>().map_or(true, |n| n > MAX_COUNT)
+        }
+        _ => false,
     }
 }
 
@@ -239,9 +258,32 @@ mod tests {
         assert_eq!(relative(100, 100), "just now");
         assert_eq!(relative(0, 3 * 86_400), "3 days ago");
         assert_eq!(relative(0, 3600), "1 hour ago");
-        assert_eq!(parse_when("2 days ago", 10 * 86_400), Some(8 * 86_400));
-        assert_eq!(parse_when("3 weeks", 30 * 86_400), Some(9 * 86_400));
         assert_eq!(parse_when("soon", 0), None);
+        assert_eq!(parse_when("-2 days ago", 0), None);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::proptest_config::seeded(3000))]
+
+        #[test]
+        fn any_date_text_parses_or_is_refused(s in "([0-9]{0,20}|[-+:TZ .a-z]|weeks?|days?|ago){0,8}", now in proptest::prelude::any::<i64>()) {
+            let _ = parse_rfc3339(&s);
+            let _ = parse_when(&s, now);
+            let _ = relative_at(&s, now);
+        }
+    }
+
+    #[test]
+    fn a_huge_count_is_out_of_range_not_an_overflow() {
+        let now = 1_800_000_000;
+        for s in [
+            "30000000000000000 weeks ago",
+            "9223372036854775807 minutes ago",
+            "99999999999999999999999 days",
+        ] {
+            assert_eq!(parse_when(s, now), None, "{s}");
+            assert!(count_out_of_range(s), "{s}");
+        }
     }
 
     /// Runs `f` with the clock read in UTC, whatever the machine's zone.
@@ -299,7 +341,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+        #![proptest_config(crate::proptest_config::seeded(2000))]
         /// What users type after --since never panics, whatever it is.
         #[test]
         fn parse_when_never_panics(s in "\\PC{0,40}", n in -100_000i64..100_000, now in 0i64..4_102_444_800) {

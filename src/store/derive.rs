@@ -76,9 +76,10 @@ fn advance_commits(repo: &Repository, mut base: Loaded, at: Oid) -> Option<Loade
     // Their notes, now in view.
     let mut records: Vec<Stored> = Vec::new();
     let mut touched: BTreeSet<String> = BTreeSet::new();
+    let notes_tree = repo.find_commit(tip).ok()?.tree().ok()?;
     for c in &fresh {
         let hex = c.to_string();
-        let text = notes::note_text(repo, Some(tip), &hex).ok()?;
+        let text = notes::note_text_in(repo, &notes_tree, &hex).ok()?;
         if text.is_empty() {
             continue;
         }
@@ -158,8 +159,8 @@ fn advance_notes(repo: &Repository, mut base: Loaded, tip: Oid) -> Option<Loaded
     let mut added: Vec<Stored> = Vec::new();
     let mut skipped_more = 0usize;
     for c in &commits {
-        let before = parse_note(&notes::note_text(repo, Some(old), c).ok()?);
-        let after = parse_note(&notes::note_text(repo, Some(tip), c).ok()?);
+        let before = parse_note(&notes::note_text_in(repo, &old_tree, c).ok()?);
+        let after = parse_note(&notes::note_text_in(repo, &new_tree, c).ok()?);
         let had: HashSet<&str> = before.records.iter().map(|r| &*r.id).collect();
         let has: HashSet<&str> = after.records.iter().map(|r| &*r.id).collect();
         if had.iter().any(|id| !has.contains(id)) || after.skipped.len() < before.skipped.len() {

@@ -111,7 +111,7 @@ impl Index {
         touched.sort();
         touched.dedup();
         for commit in touched {
-            let text = notes::note_text(repo, Some(tip), &commit)?;
+            let text = notes::note_text_in(repo, &new_tree, &commit)?;
             if text.is_empty() {
                 self.notes.remove(&commit);
             } else {

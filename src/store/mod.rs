@@ -7,6 +7,8 @@ pub mod derive;
 pub mod ids;
 pub mod index;
 pub mod notes;
+#[cfg(test)]
+mod reader_props;
 pub mod view;
 
 use crate::git::repo::{NOTES_REF, identity};
@@ -172,11 +174,12 @@ pub fn events_in_view_where(
 /// The whole events of `chosen`, read from their notes, in the same order.
 fn whole_events(repo: &Repository, tip: Oid, chosen: &[Stored]) -> Result<Vec<Located>> {
     let mut by_commit: HashMap<&str, HashMap<String, Event>> = HashMap::new();
+    let tree = repo.find_commit(tip)?.tree()?;
     for s in chosen {
         if by_commit.contains_key(s.commit.as_str()) {
             continue;
         }
-        let text = notes::note_text(repo, Some(tip), &s.commit)?;
+        let text = notes::note_text_in(repo, &tree, &s.commit)?;
         let events = text
             .lines()
             .filter_map(|l| Event::parse_line(l).ok())
@@ -207,7 +210,7 @@ pub fn read_all(repo: &Repository) -> Result<(Vec<Located>, Vec<SkippedLine>)> {
     for (commit, _) in notes::list_notes(repo, &tree)? {
         let key = commit.to_ascii_lowercase();
         if let std::collections::btree_map::Entry::Vacant(slot) = texts.entry(key) {
-            let text = notes::note_text(repo, Some(tip), slot.key())?;
+            let text = notes::note_text_in(repo, &tree, slot.key())?;
             slot.insert(text);
         }
     }
@@ -270,9 +273,14 @@ where
     let mut attempt: u32 = 0;
     loop {
         let loaded = load_at(repo, at)?;
-        let drafts = build(&loaded)?;
+        let mut drafts = build(&loaded)?;
         if drafts.is_empty() {
             return Ok(Vec::new());
+        }
+        // Nothing secret is written (SPEC 8), whoever built the event.
+        let red = crate::redact::Redactor::for_repo(repo)?;
+        for d in &mut drafts {
+            red.scrub(&mut d.event)?;
         }
         let written = stamp(&loaded.state, drafts);
         let (fresh, additions) = new_lines(repo, loaded.tip, written)?;
@@ -286,6 +294,12 @@ where
                 return Ok(fresh);
             }
             Ok(false) if started.elapsed() < MAX_WAIT => {
+                // A lock left by a killed process is named, not retried.
+                if let Some(stuck) =
+                    crate::git::ref_lock::give_up(repo, NOTES_REF, started.elapsed())
+                {
+                    return Err(stuck);
+                }
                 attempt += 1;
                 std::thread::sleep(backoff(attempt));
             }
@@ -390,7 +404,8 @@ fn stamp(state: &LedgerState, drafts: Vec<Draft>) -> Vec<Draft> {
     drafts
         .into_iter()
         .map(|mut d| {
-            seq += 1;
+            // Never an overflow, whatever seq a forged line claims.
+            seq = seq.saturating_add(1);
             d.event.seq = seq;
             let head = heads.get(&d.event.step).cloned().unwrap_or_default();
             // A define of a step that exists names it, so that it reads as
@@ -419,11 +434,16 @@ fn new_lines(
     let mut fresh = Vec::new();
     // Ids already on each commit's note, and those added by this write.
     let mut present: HashMap<String, HashSet<String>> = HashMap::new();
+    let tree = notes::notes_tree(repo, tip)?;
     for d in drafts {
         let commit = d.commit.to_string();
         if d.fixed_id {
             if !present.contains_key(&commit) {
-                let ids = notes::note_text(repo, tip, &commit)?
+                let text = match &tree {
+                    Some(t) => notes::note_text_in(repo, t, &commit)?,
+                    None => String::new(),
+                };
+                let ids = text
                     .lines()
                     .filter_map(|l| Record::parse_line(l).ok())
                     .map(|r| r.id.to_string())

@@ -88,12 +88,45 @@ pub fn parse_notes<'a>(
 
 /// The note text on one commit in the ledger at `tip` (both forms, joined).
 pub fn note_text(repo: &Repository, tip: Option<Oid>, commit: &str) -> Result<String, git2::Error> {
+    Ok(String::from_utf8_lossy(&note_bytes(repo, tip, commit)?).into_owned())
+}
+
+/// `note_text` as stored, byte for byte (a line need not be UTF-8).
+pub fn note_bytes(
+    repo: &Repository,
+    tip: Option<Oid>,
+    commit: &str,
+) -> Result<Vec<u8>, git2::Error> {
     let Some(tip) = tip else {
-        return Ok(String::new());
+        return Ok(Vec::new());
     };
-    let tree = repo.find_commit(tip)?.tree()?;
-    let mut text = String::new();
-    note_text_level(repo, &tree, commit, &mut text)?;
+    note_bytes_in(repo, &repo.find_commit(tip)?.tree()?, commit)
+}
+
+/// The notes tree of the ledger at `tip` (None: no ledger yet), for
+/// reading many notes with [`note_text_in`].
+pub fn notes_tree(repo: &Repository, tip: Option<Oid>) -> Result<Option<Tree<'_>>, git2::Error> {
+    tip.map(|t| repo.find_commit(t).and_then(|c| c.tree()))
+        .transpose()
+}
+
+/// The note text on one commit in a notes tree (both forms, joined).
+pub fn note_text_in(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    commit: &str,
+) -> Result<String, git2::Error> {
+    Ok(String::from_utf8_lossy(&note_bytes_in(repo, tree, commit)?).into_owned())
+}
+
+/// [`note_text_in`] byte for byte.
+pub fn note_bytes_in(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    commit: &str,
+) -> Result<Vec<u8>, git2::Error> {
+    let mut text = Vec::new();
+    note_text_level(repo, tree, commit, &mut text)?;
     Ok(text)
 }
 
@@ -101,14 +134,14 @@ fn note_text_level(
     repo: &Repository,
     tree: &Tree<'_>,
     rest: &str,
-    out: &mut String,
+    out: &mut Vec<u8>,
 ) -> Result<(), git2::Error> {
     if let Some(e) = tree.get_name(rest)
         && e.kind() == Some(ObjectType::Blob)
     {
-        out.push_str(&String::from_utf8_lossy(repo.find_blob(e.id())?.content()));
-        if !out.ends_with('\n') {
-            out.push('\n');
+        out.extend_from_slice(repo.find_blob(e.id())?.content());
+        if !out.ends_with(b"\n") {
+            out.push(b'\n');
         }
     }
     if rest.len() > 2
@@ -121,15 +154,16 @@ fn note_text_level(
 }
 
 /// Writes a notes tree that is `base` with `additions` (commit hex → lines
-/// to append) added, keeping the fan-out layout it finds.
-pub fn write_tree(
+/// to append, as bytes: a merged line need not be UTF-8) added, keeping
+/// the fan-out layout it finds.
+pub fn write_tree<T: AsRef<[u8]>>(
     repo: &Repository,
     base: Option<&Tree<'_>>,
-    additions: &BTreeMap<String, String>,
+    additions: &BTreeMap<String, T>,
 ) -> Result<Oid, git2::Error> {
-    let items: Vec<(&str, &str)> = additions
+    let items: Vec<(&str, &[u8])> = additions
         .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .map(|(k, v)| (k.as_str(), v.as_ref()))
         .collect();
     update_level(repo, base, &items)
 }
@@ -137,7 +171,7 @@ pub fn write_tree(
 fn update_level(
     repo: &Repository,
     tree: Option<&Tree<'_>>,
-    items: &[(&str, &str)],
+    items: &[(&str, &[u8])],
 ) -> Result<Oid, git2::Error> {
     let mut builder = repo.treebuilder(tree)?;
     let fanned = tree.is_some_and(|t| {
@@ -145,7 +179,7 @@ fn update_level(
             e.kind() == Some(ObjectType::Tree) && e.name().is_ok_and(|n| n.len() == 2 && is_hex(n))
         })
     });
-    let mut groups: BTreeMap<String, Vec<(&str, &str)>> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Vec<(&str, &[u8])>> = BTreeMap::new();
     for &(rest, lines) in items {
         let existing_blob = tree
             .and_then(|t| t.get_name(rest))
@@ -159,7 +193,7 @@ fn update_level(
             if !content.is_empty() && !content.ends_with(b"\n") {
                 content.push(b'\n');
             }
-            content.extend_from_slice(lines.as_bytes());
+            content.extend_from_slice(lines);
             builder.insert(rest, repo.blob(&content)?, 0o100644)?;
         } else if (existing_dir || fanned) && rest.len() > 2 {
             groups
@@ -167,7 +201,7 @@ fn update_level(
                 .or_default()
                 .push((&rest[2..], lines));
         } else {
-            builder.insert(rest, repo.blob(lines.as_bytes())?, 0o100644)?;
+            builder.insert(rest, repo.blob(lines)?, 0o100644)?;
         }
     }
     for (dir, sub_items) in groups {

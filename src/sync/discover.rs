@@ -106,10 +106,8 @@ pub fn warn_if_unfetched(repo: &Repository) {
         crate::output::warn(&format!(
             "'{remote}' has a ledger (refs/notes/ledger) that this clone has not fetched: git clone fetches no notes"
         ));
-        if !crate::output::quiet() {
-            eprintln!(
-                "hint: git ledger init sets up the fetch for {remote} and fetches it (or once: git ledger sync {remote})"
-            );
-        }
+        crate::output::hint(&format!(
+            "git ledger init sets up the fetch for {remote} and fetches it (or once: git ledger sync {remote})"
+        ));
     }
 }

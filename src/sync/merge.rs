@@ -8,6 +8,7 @@
 //! and it moves compare-and-swap, so nothing another writer appended in
 //! the meantime is lost.
 
+use crate::error::user_hint;
 use crate::git::repo::NOTES_REF;
 use crate::store::{self, notes};
 use anyhow::{Context, Result, anyhow};
@@ -51,7 +52,8 @@ pub enum Count {
 const MAX_WAIT: Duration = Duration::from_secs(60);
 
 /// Merges the notes history at `theirs` (named `source` in the reflog and
-/// in the merge commit's message) into the local ledger.
+/// in the merge commit's message) into the local ledger. The caller has
+/// made sure it is one (`check_notes_history`).
 pub fn merge_into_local(
     repo: &Repository,
     source: &str,
@@ -97,6 +99,9 @@ pub fn merge_into_local(
         if crate::store::compare_and_swap(repo, ours, new_tip, &message)? {
             return Ok(Merged { kind, received });
         }
+        if let Some(stuck) = crate::git::ref_lock::give_up(repo, NOTES_REF, started.elapsed()) {
+            return Err(stuck);
+        }
         if started.elapsed() > MAX_WAIT {
             return Err(anyhow!(
                 "refs/notes/ledger kept changing while merging {source}; run the command again"
@@ -104,6 +109,63 @@ pub fn merge_into_local(
         }
         std::thread::sleep(Duration::from_millis(2));
     }
+}
+
+/// Refuses `theirs` unless it, and every commit it would bring into the
+/// local ledger, is a notes commit: a tree of notes (`<40 hex>` blobs or
+/// `xx/` fan-out directories) and nothing else. Anyone can publish a ref
+/// that looks like the ledger; a merge must never pull a code commit and
+/// its history into refs/notes/ledger.
+pub fn check_notes_history(
+    repo: &Repository,
+    source: &str,
+    theirs: Oid,
+    ours: Option<Oid>,
+) -> Result<()> {
+    let not_a_ledger = |what: String| {
+        user_hint(
+            format!("{source} is not a ledger: {what}; nothing was merged"),
+            format!(
+                "a ledger is a notes history; see what it is with: git log --stat {source} (drop it: git update-ref -d {source})"
+            ),
+        )
+    };
+    if repo.find_commit(theirs).is_err() {
+        return Err(not_a_ledger(format!(
+            "it points at {}, which is not a commit",
+            crate::git::repo::short(&theirs.to_string())
+        )));
+    }
+    let mut walk = repo.revwalk()?;
+    walk.push(theirs)?;
+    if let Some(o) = ours {
+        walk.hide(o)?;
+    }
+    for oid in walk {
+        let commit = repo.find_commit(oid?)?;
+        if let Some(entry) = non_note_entry(&commit.tree()?) {
+            return Err(not_a_ledger(format!(
+                "commit {} in its history holds '{entry}', and a notes tree holds only notes",
+                crate::git::repo::short(&commit.id().to_string())
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The first top-level entry of `tree` that is not a note or a fan-out
+/// directory of notes.
+fn non_note_entry(tree: &git2::Tree<'_>) -> Option<String> {
+    tree.iter().find_map(|e| {
+        let name = String::from_utf8_lossy(e.name_bytes()).into_owned();
+        let hex = !name.is_empty() && name.bytes().all(|b| b.is_ascii_hexdigit());
+        let fine = match e.kind() {
+            Some(git2::ObjectType::Blob) => hex && is_annotated_object(&name),
+            Some(git2::ObjectType::Tree) => hex && name.len() == 2,
+            _ => false,
+        };
+        (!fine).then_some(name)
+    })
 }
 
 /// Whether the notes history at `ours` already holds `theirs`.
@@ -120,11 +182,13 @@ pub fn contains(repo: &Repository, ours: Option<Oid>, theirs: Oid) -> Result<boo
 /// Per annotated commit, the lines of `theirs`' note that `ours`' note on
 /// the same commit lacks, in their order, blank lines and repeats dropped.
 /// Only notes whose blobs differ are read, so the cost follows the change.
+/// Lines are compared and kept as bytes: one that is not UTF-8 (which no
+/// reader takes for an event) arrives exactly as it was written.
 pub fn missing_lines(
     repo: &Repository,
     ours: Option<Oid>,
     theirs: Oid,
-) -> Result<BTreeMap<String, String>> {
+) -> Result<BTreeMap<String, Vec<u8>>> {
     let their_tree = repo.find_commit(theirs)?.tree()?;
     let our_tree = ours.map(|o| repo.find_commit(o)?.tree()).transpose()?;
     let diff = repo.diff_tree_to_tree(our_tree.as_ref(), Some(&their_tree), None)?;
@@ -148,26 +212,33 @@ pub fn missing_lines(
     let mut out = BTreeMap::new();
     for (commit, (our_blob, their_blob)) in changed {
         let mine = match our_blob {
-            Some(b) => String::from_utf8_lossy(repo.find_blob(b)?.content()).into_owned(),
+            Some(b) => repo.find_blob(b)?.content().to_vec(),
             // New at this path; our note may sit under another fan-out.
-            None => notes::note_text(repo, ours, &commit)?,
+            None => notes::note_bytes(repo, ours, &commit)?,
         };
         let blob = repo.find_blob(their_blob)?;
-        let theirs_text = String::from_utf8_lossy(blob.content());
-        let mut seen: HashSet<&str> = mine.lines().collect();
-        let mut add = String::new();
-        for line in theirs_text.lines() {
-            if line.trim().is_empty() || !seen.insert(line) {
+        let mut seen: HashSet<&[u8]> = lines(&mine).collect();
+        let mut add = Vec::new();
+        for line in lines(blob.content()) {
+            if line.iter().all(u8::is_ascii_whitespace) || !seen.insert(line) {
                 continue;
             }
-            add.push_str(line);
-            add.push('\n');
+            add.extend_from_slice(line);
+            add.push(b'\n');
         }
         if !add.is_empty() {
             out.insert(commit, add);
         }
     }
     Ok(out)
+}
+
+/// The non-empty lines of a note, cut as `str::lines` cuts them (a `\r`
+/// before the newline belongs to the line ending), without decoding them.
+fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    text.split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.is_empty())
 }
 
 /// The annotated object's id a notes tree path names (`ab/cdef…` or flat).
@@ -182,10 +253,11 @@ fn is_annotated_object(key: &str) -> bool {
 
 /// Distinct events among the lines (a line that is not an event is kept
 /// by the merge but not counted).
-pub fn count_events(lines: &BTreeMap<String, String>) -> usize {
-    let ids: HashSet<&str> = lines
+pub fn count_events(missing: &BTreeMap<String, Vec<u8>>) -> usize {
+    let ids: HashSet<&str> = missing
         .values()
-        .flat_map(|text| text.lines())
+        .flat_map(|text| lines(text))
+        .filter_map(|l| std::str::from_utf8(l).ok())
         .filter_map(event_id)
         .collect();
     ids.len()
@@ -209,7 +281,7 @@ fn write_merge(
     repo: &Repository,
     ours: Oid,
     theirs: Oid,
-    missing: &BTreeMap<String, String>,
+    missing: &BTreeMap<String, Vec<u8>>,
     source: &str,
 ) -> Result<Oid> {
     let our_commit = repo.find_commit(ours)?;

@@ -64,6 +64,7 @@ pub fn sync(repo: &Repository, remote: &str) -> Result<Report> {
         }
         let theirs = ref_tip(repo, &tracking)?;
         if let Some(theirs) = theirs.filter(|_| fetch) {
+            merge::check_notes_history(repo, &tracking, theirs, store::tip(repo)?)?;
             let merged = merge::merge_into_local(repo, &tracking, theirs, Count::Events)?;
             report.received += merged.received;
             report.merge = report.merge.max(merged.kind);
@@ -153,18 +154,22 @@ fn set_tracking(repo: &Repository, tracking: &str, tip: Oid) {
     let _ = repo.reference(tracking, tip, true, "git-ledger: sync pushed");
 }
 
-/// Merges every `refs/notes/remotes/*/ledger` that plain `git fetch`
-/// brought in and the local ledger does not contain yet. When nothing was
-/// fetched since the last read this is a ref listing, a small file read
-/// and an ancestry check over the local appends since that read.
+/// Merges the `refs/notes/remotes/<remote>/ledger` of each configured
+/// remote that plain `git fetch` brought in and the local ledger does not
+/// contain yet — exactly those refs: the fetch pattern `ledger*` also
+/// brings any `refs/notes/ledger…/…/ledger` a remote publishes, and those
+/// are not the remote's ledger. When nothing was fetched since the last
+/// read this is a few ref reads, a small file read and an ancestry check
+/// over the local appends since that read.
 pub fn merge_fetched(repo: &Repository) -> Result<()> {
     let mut fetched = Vec::new();
-    for r in repo.references_glob("refs/notes/remotes/*")? {
-        let r = r?;
-        if let (Ok(name), Some(oid)) = (r.name(), r.target())
-            && name.ends_with("/ledger")
+    let remotes = repo.remotes()?;
+    for remote in remotes.iter().flatten().flatten() {
+        let name = transport::tracking_ref(remote);
+        if let Ok(r) = repo.find_reference(&name)
+            && let Some(oid) = r.target()
         {
-            fetched.push((name.to_string(), oid));
+            fetched.push((name, oid));
         }
     }
     if fetched.is_empty() {
@@ -183,6 +188,11 @@ pub fn merge_fetched(repo: &Repository) -> Result<()> {
             _ => false,
         };
         if !still_contained {
+            // What is not a ledger is left out, with a word; the others merge.
+            if let Err(e) = merge::check_notes_history(repo, &name, theirs, local) {
+                output::warn(&crate::error::one_paragraph(&e));
+                continue;
+            }
             merge::merge_into_local(repo, &name, theirs, Count::Nothing)?;
         }
         if let Some(ours) = store::tip(repo)? {

@@ -152,7 +152,7 @@ mod tests {
     }
 
     fn red() -> Redactor {
-        Redactor::new(vec!["s3cret-value".into()], vec![])
+        Redactor::with_literals(&["s3cret-value"])
     }
 
     #[test]
