@@ -1094,3 +1094,28 @@ fn status_emoji_bullets_hash_ids_and_other_languages_are_read() {
         "a bullet without status is not guessed"
     );
 }
+
+#[test]
+fn a_status_after_the_title_struck_items_and_front_matter() {
+    let repo = Repo::new();
+    let r = dry(
+        &repo,
+        "---\ntitle: Plan\n---\n\n# Plan\n\n- [ ] T001 Setup (in progress)\n- [ ] T002 Wire 🚧\n- [x] ~~T003 Dropped~~\n- [x] T004 Ship it\n",
+    );
+    assert_eq!(report_ids(&r), ["T001", "T002", "T003", "T004"]);
+    assert_eq!(report_step(&r, "T001")["status"], "in_progress");
+    assert_eq!(report_step(&r, "T001")["title"], "Setup");
+    assert_eq!(report_step(&r, "T002")["status"], "in_progress");
+    assert_eq!(
+        report_step(&r, "T003")["status"],
+        Value::Null,
+        "struck through: cancelled"
+    );
+    assert!(r["warnings"].to_string().contains("struck through"));
+    assert!(
+        r["unplaced"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("front matter")
+    );
+}

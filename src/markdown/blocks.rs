@@ -221,7 +221,9 @@ fn build(src: &Source, offset: usize) -> Vec<Block> {
         literal: Vec::new(),
         flattened: 0,
     };
-    let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let opts = Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS;
     for (event, range) in Parser::new_ext(b.src.text.as_str(), opts).into_offset_iter() {
         b.event(event, range);
     }
@@ -343,6 +345,15 @@ impl Builder<'_> {
                     body: String::new(),
                 });
             }
+            // YAML front matter: kept as a block of its own, never text.
+            Tag::MetadataBlock(_) => {
+                self.close_implicit();
+                self.stack.push(Frame::Raw {
+                    code: Some((true, "front matter".into())),
+                    start: r.start,
+                    body: String::new(),
+                });
+            }
             Tag::HtmlBlock => {
                 self.close_implicit();
                 self.stack.push(Frame::Raw {
@@ -422,6 +433,7 @@ impl Builder<'_> {
             | TagEnd::Heading(_)
             | TagEnd::Table
             | TagEnd::CodeBlock
+            | TagEnd::MetadataBlock(_)
             | TagEnd::HtmlBlock
             | TagEnd::BlockQuote(_)
             | TagEnd::List(_)

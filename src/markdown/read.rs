@@ -948,6 +948,9 @@ impl Reader<'_> {
                 body,
                 ..
             } if self.indented_list(b, body, key, item_no) => {}
+            Kind::Code { info, .. } if &**info == "front matter" => {
+                self.unplaced_block(b, "front matter (YAML metadata), not a ledger")
+            }
             Kind::Code { .. } => self.unplaced_block(b, "code block outside any step"),
             Kind::Html(h) => self.html(b, h),
             Kind::Quote => {
@@ -1084,8 +1087,27 @@ impl Reader<'_> {
                         }
                         _ => self.phase(),
                     };
-                    let claim = self.mark_claim(m, line);
-                    match self.steps_of(line, &h, Shape::Checklists, phase, false) {
+                    // A status written after the title says more than the
+                    // box (`- [ ] T005 Wire it up 🚧`); an item struck through
+                    // whole was dropped.
+                    let said = heading_status(&h.title, &self.legend);
+                    let struck = head.is_some_and(all_struck);
+                    let claim = match &said {
+                        _ if struck => {
+                            self.warn(line, "struck through: cancelled, which has no equivalent status; no status recorded");
+                            Claim {
+                                status: None,
+                                said: "struck through".into(),
+                                msg: None,
+                                line,
+                                from: ClaimFrom::Mark,
+                            }
+                        }
+                        Some((st, _)) if st.word.is_some() => self.claim(st, line, ClaimFrom::Mark),
+                        _ => self.mark_claim(m, line),
+                    };
+                    let in_title = said.is_some() && !struck;
+                    match self.steps_of(line, &h, Shape::Checklists, phase, in_title) {
                         Some(idx) => {
                             for id in &h.ids {
                                 if let Some(&k) = self.index.get(id) {
@@ -2253,6 +2275,16 @@ fn bullet_status(
         return Some((st, h.title.clone()));
     }
     heading_status(&h.title, legend)
+}
+
+/// `~~T009 Dropped~~`: every word of the line struck through.
+fn all_struck(l: &Line) -> bool {
+    let words: Vec<_> = l
+        .spans
+        .iter()
+        .filter(|s| !s.html && !s.text.trim().is_empty())
+        .collect();
+    !words.is_empty() && words.iter().all(|s| s.strike)
 }
 
 fn is_pipe_row(l: &Line) -> bool {
