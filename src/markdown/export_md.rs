@@ -44,9 +44,10 @@ pub fn render(board: &Board<'_>) -> String {
     if board.steps.len() > 1 {
         out.push_str("## Progress\n\n");
         for p in board.phases() {
+            // A phase's name in code: `Phase 2 ✅` must not read back as a step.
             out.push_str(&format!(
                 "- {}: {}/{} verified{}\n",
-                p.name.as_deref().unwrap_or("(no phase)"),
+                p.name.as_deref().map_or("(no phase)".into(), code_span),
                 p.count(Status::Verified),
                 p.total,
                 match p.count(Status::DriftDetected) {
@@ -67,7 +68,14 @@ pub fn render(board: &Board<'_>) -> String {
 fn step(b: &BoardStep<'_>) -> String {
     let s = b.state;
     let d = &s.def;
-    let mut out = format!("## Step {} – {}\n\n", s.id, escape_inline(&d.title));
+    // An id the reader would take for something else (`16` is `Step-16`
+    // after "Step") goes in backticks, which it takes as written.
+    let id = if super::ids::reads_back(&s.id) {
+        s.id.clone()
+    } else {
+        code_span(&s.id)
+    };
+    let mut out = format!("## Step {id} – {}\n\n", escape_inline(&d.title));
     let mut status = b.status.as_str().to_string();
     if b.live_drift {
         status.push_str(" (seen at HEAD, not yet recorded");

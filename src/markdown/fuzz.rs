@@ -339,7 +339,16 @@ fn ledger_events(steps: &[GenStep]) -> Vec<Located> {
         });
     };
     for (i, s) in steps.iter().enumerate() {
-        let id = format!("S{i:02}");
+        // Every id form the ledger may hold, including those that need
+        // quoting to read back (`16` would be `Step-16` after "Step").
+        let id = match i % 6 {
+            0 => format!("S{i:02}"),
+            1 => format!("{i}"),
+            2 => format!("md#{i:03}"),
+            3 => format!("Week-{i}-{}", i + 1),
+            4 => format!("Phase-{i}"),
+            _ => format!("{i}.{i}"),
+        };
         let mut d = Event::draft(
             &id,
             Kind::Define,

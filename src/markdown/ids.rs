@@ -42,6 +42,8 @@ static TRAILING: LazyLock<Regex> = LazyLock::new(|| {
 static PHASE_HINT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"^\((?P<p>(?i:{PLAN_WORDS})\s+[^)]{{1,40}})\)\s*")).expect("phase regex")
 });
+static PLAN_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("^(?i:{PLAN_WORDS})$")).expect("plan word regex"));
 static TAG: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\[(?P<t>[^\]\s]{1,16})\]\s*").expect("tag regex"));
 static PHASE_NAME: LazyLock<Regex> = LazyLock::new(|| {
@@ -141,6 +143,9 @@ pub fn is_phase_name(text: &str) -> bool {
 /// `strict`: a plain leading code must be followed by a separator, a tag or
 /// a capitalised word, so `S3 bucket created` is not step S3.
 pub fn find(line: &Line, strict: bool) -> Option<IdHead> {
+    if let Some(head) = quoted(line) {
+        return Some(head);
+    }
     let text = strip_decoration(&inline::text(line));
     if let Some((bold, after)) = inline::lead_strong(line) {
         let bold = strip_decoration(&bold);
@@ -204,6 +209,51 @@ pub fn find(line: &Line, strict: bool) -> Option<IdHead> {
         title: caps["title"].trim().to_string(),
         ..IdHead::default()
     })
+}
+
+/// `Step \`16\` – Title`: a plan word and an id in backticks, taken as
+/// written (export writes ids that would not read back so: `16`, `md#004`).
+fn quoted(line: &Line) -> Option<IdHead> {
+    let mut spans = line
+        .spans
+        .iter()
+        .filter(|s| !s.html && !s.text.trim().is_empty());
+    let word = spans.next()?;
+    let id = spans.next()?;
+    if word.code || !id.code || !PLAN_WORD.is_match(strip_decoration(&word.text).trim()) {
+        return None;
+    }
+    let id_text = id.text.trim();
+    crate::ledger::step_id::validate(id_text).ok()?;
+    let at = line.spans.iter().position(|s| std::ptr::eq(s, id))?;
+    let rest = inline::text(&Line {
+        spans: line.spans[at + 1..].to_vec(),
+        no: line.no,
+    });
+    let mut head = IdHead {
+        ids: vec![id_text.to_string()],
+        keyword: Some(word.text.trim().to_lowercase()),
+        ..IdHead::default()
+    };
+    finish_title(&mut head, trim_sep(&rest));
+    Some(head)
+}
+
+/// Whether `Step ID – …` names exactly `id` when read back.
+pub fn reads_back(id: &str) -> bool {
+    let line = Line {
+        spans: vec![super::blocks::Span {
+            text: format!("Step {id} – x").into(),
+            code: false,
+            strong: false,
+            emph: false,
+            strike: false,
+            link: None,
+            html: false,
+        }],
+        no: 1,
+    };
+    find(&line, true).is_some_and(|h| h.ids == [id])
 }
 
 /// The id of a table cell in a column whose header says what it holds:
@@ -517,6 +567,18 @@ mod tests {
             ("0.1", "Create base module")
         );
         assert_eq!(ids("T001 Fix the bug (#45)"), ["T001"]);
+    }
+
+    #[test]
+    fn ids_in_backticks_after_a_plan_word_are_taken_as_written() {
+        let h = find(&line("## Step `16` – Frontend fixes"), true).unwrap();
+        assert_eq!(
+            (h.ids[0].as_str(), h.title.as_str()),
+            ("16", "Frontend fixes")
+        );
+        assert_eq!(ids("Step `md#004` – Thing"), ["md#004"]);
+        assert!(reads_back("S04") && reads_back("Phase-1") && reads_back("LSP-001"));
+        assert!(!reads_back("16") && !reads_back("md#004") && !reads_back("Week-1-2"));
     }
 
     #[test]
