@@ -14,6 +14,11 @@ pub struct History<'r> {
     graph: Option<Graph>,
     /// Parents and generation of commits the graph does not hold.
     outside: HashMap<Oid, (Vec<Oid>, u32)>,
+    /// How often each commit was asked about as the descendant, and, once
+    /// it was asked about often, all its ancestors: a scan asks "is this
+    /// old commit below HEAD" once per trailer.
+    asked: HashMap<Oid, u32>,
+    below: HashMap<Oid, (Vec<bool>, HashSet<Oid>)>,
 }
 
 /// A commit during a walk: by its place in the graph when it is there.
@@ -29,6 +34,8 @@ impl<'r> History<'r> {
             repo,
             graph: commit_graph(repo),
             outside: HashMap::new(),
+            asked: HashMap::new(),
+            below: HashMap::new(),
         }
     }
 
@@ -132,36 +139,51 @@ impl<'r> History<'r> {
         if ancestor == commit {
             return Some(true);
         }
-        let (Node::InGraph(a), Node::InGraph(c), Some(g)) =
-            (self.node(ancestor), self.node(commit), &self.graph)
-        else {
+        let Node::InGraph(a) = self.node(ancestor) else {
             return None;
         };
-        let floor = g.commit_at(Position(a)).generation();
+        let floor = self.graph.as_ref()?.commit_at(Position(a)).generation();
         if floor == 0 {
             return None;
         }
-        if g.commit_at(Position(c)).generation() <= floor {
+        if let Node::InGraph(c) = self.node(commit)
+            && self.graph.as_ref()?.commit_at(Position(c)).generation() <= floor
+        {
             return Some(false);
         }
-        let mut seen = HashSet::new();
-        let mut stack = vec![c];
-        while let Some(p) = stack.pop() {
-            if p == a {
+        let asked = self.asked.entry(commit).or_insert(0);
+        *asked += 1;
+        if *asked > 2 {
+            if !self.below.contains_key(&commit) {
+                let all = self.all_below(commit)?;
+                self.below.insert(commit, all);
+            }
+            return self.below.get(&commit).map(|(bits, _)| bits[a as usize]);
+        }
+        // Commits newer than the graph file have no generation: they are
+        // walked through (they are few), the graph's are cut at the floor.
+        let mut seen: HashSet<Node> = HashSet::new();
+        let mut stack = vec![self.node(commit)];
+        while let Some(node) = stack.pop() {
+            if node == Node::InGraph(a) {
                 return Some(true);
             }
-            if !seen.insert(p) {
+            if !seen.insert(node) {
                 continue;
             }
-            let parents = g
-                .commit_at(Position(p))
-                .iter_parents()
-                .collect::<Result<Vec<Position>, _>>()
-                .ok()?;
-            for q in parents {
-                if g.commit_at(q).generation() >= floor {
-                    stack.push(q.0);
+            if let Node::InGraph(p) = node {
+                let g = self.graph.as_ref()?;
+                if g.commit_at(Position(p)).generation() <= floor {
+                    continue;
                 }
+                let parents = g
+                    .commit_at(Position(p))
+                    .iter_parents()
+                    .collect::<Result<Vec<Position>, _>>()
+                    .ok()?;
+                stack.extend(parents.into_iter().map(|q| Node::InGraph(q.0)));
+            } else {
+                stack.extend(self.parents(node));
             }
         }
         Some(false)
@@ -169,6 +191,25 @@ impl<'r> History<'r> {
 }
 
 impl History<'_> {
+    /// Every ancestor of `commit` (itself included): graph positions as a
+    /// bitmap, newer commits as a set.
+    fn all_below(&mut self, commit: Oid) -> Option<(Vec<bool>, HashSet<Oid>)> {
+        let n = self.graph.as_ref()?.num_commits() as usize;
+        let mut bits = vec![false; n];
+        let mut outside = HashSet::new();
+        let mut stack = vec![self.node(commit)];
+        while let Some(node) = stack.pop() {
+            let fresh = match node {
+                Node::InGraph(p) => !std::mem::replace(&mut bits[p as usize], true),
+                Node::Outside(o) => outside.insert(o),
+            };
+            if fresh {
+                stack.extend(self.parents(node));
+            }
+        }
+        Some((bits, outside))
+    }
+
     /// The commits reachable from `from` and from none of `hide`, oldest
     /// first (parents before children). Commits the commit-graph holds are
     /// read from it; newer ones (made since it was written) from libgit2.
