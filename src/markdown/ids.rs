@@ -181,14 +181,23 @@ pub fn find(line: &Line, strict: bool) -> Option<IdHead> {
     if let Some(head) = link_id(line) {
         return Some(head);
     }
-    if let Some(c) = HASH_ID.captures(&text) {
+    // Outside code: `(#1)` in a code span is code.
+    let prose = strip_decoration(
+        &line
+            .spans
+            .iter()
+            .filter(|s| !s.code && !s.html)
+            .map(|s| s.text.as_str())
+            .collect::<String>(),
+    );
+    if let Some(c) = HASH_ID.captures(&prose) {
         let (m, n) = match (c.name("n"), c.name("lead")) {
             (Some(n), _) => (c.get(0), n.as_str()),
             (None, Some(n)) => (c.get(0), n.as_str()),
             _ => (None, ""),
         };
         if let Some(m) = m {
-            let title = format!("{}{}", &text[..m.start()], &text[m.end()..]);
+            let title = text.replacen(m.as_str(), "", 1);
             let mut head = IdHead {
                 ids: vec![n.to_string()],
                 form: Form::Hash,
