@@ -276,6 +276,25 @@ pub fn to_text(file: &str, parsed: &Parsed, out: &Outcome) -> String {
     } else {
         s.push_str(&crate::output::table(&rows));
     }
+    let auto: Vec<&str> = parsed
+        .steps
+        .iter()
+        .filter(|st| st.auto_id)
+        .map(|st| st.id.as_str())
+        .collect();
+    if !auto.is_empty() {
+        let shown: Vec<&str> = auto.iter().take(5).copied().collect();
+        s.push_str(&format!(
+            "automatic ids (--ids auto): {} step(s) named by their place: {}{}\n",
+            auto.len(),
+            shown.join(", "),
+            if auto.len() > shown.len() {
+                ", …"
+            } else {
+                ""
+            }
+        ));
+    }
     if !r.duplicates.is_empty() {
         s.push_str("duplicates (the first one counts):\n");
         for d in &r.duplicates {
