@@ -15,7 +15,7 @@ use crate::git::repo::{NOTES_REF, config_values};
 use crate::ledger::event::check_passed;
 use crate::ledger::{Event, Kind};
 use anyhow::{Context, Result};
-use git2::{Delta, ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
+use git2::{ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
 
 pub const VIEW_REF: &str = "refs/notes/ledger-log";
 const MESSAGE_PREFIX: &str = "git-ledger: log view of ";
@@ -116,24 +116,18 @@ fn update(
         };
     match old {
         Some(old) => {
-            let diff = repo.diff_tree_to_tree(Some(old), Some(new), None)?;
-            for d in diff.deltas() {
-                let path = d
-                    .new_file()
-                    .path()
-                    .or(d.old_file().path())
-                    .and_then(|p| p.to_str())
-                    .context("a note path that is not UTF-8")?
-                    .to_string();
-                match d.status() {
-                    Delta::Deleted => {
-                        if let Some(p) = d.old_file().path().and_then(|p| p.to_str())
-                            && in_base(p)
-                        {
-                            builder.remove(p);
+            // Only the subtrees whose ids differ are read: a write touches
+            // one note of thousands.
+            for path in crate::git::treediff::changed_files(repo, Some(old), new)? {
+                match new.get_path(std::path::Path::new(&path)) {
+                    Ok(entry) if entry.kind() == Some(ObjectType::Blob) => {
+                        render(&mut builder, &path, entry.id())?
+                    }
+                    _ => {
+                        if in_base(&path) {
+                            builder.remove(&path);
                         }
                     }
-                    _ => render(&mut builder, &path, d.new_file().id())?,
                 }
             }
         }

@@ -36,6 +36,13 @@ pub fn table_cells(rows: &[Vec<String>]) -> Vec<Vec<String>> {
 }
 
 fn clean(text: &str, keep_newlines: bool) -> Cow<'_, str> {
+    // Most text is printable ASCII: nothing to look at closer.
+    if text
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) || b == b'\t' || (keep_newlines && b == b'\n'))
+    {
+        return Cow::Borrowed(text);
+    }
     let ok = |c: char| !(c == '\x1b' || escaped(c) && !(keep_newlines && c == '\n'));
     if text.chars().all(ok) {
         return Cow::Borrowed(text);

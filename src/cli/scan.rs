@@ -105,14 +105,8 @@ pub fn plan_trailers(
     if let Some(tip) = tip.or_else(|| commits.last().copied()) {
         batch.set_range(commits.to_vec(), tip);
     }
-    let odb = repo.odb()?;
-    for id in commits {
-        // Most commits carry no ledger trailer: look at the raw object
-        // before parsing it.
-        if !ingest::mentions_ledger(odb.read(*id)?.data()) {
-            continue;
-        }
-        let commit = repo.find_commit(*id)?;
+    for id in mentioning(repo, commits)? {
+        let commit = repo.find_commit(id)?;
         if !ingest::mentions_ledger(commit.message_bytes()) {
             continue;
         }
@@ -131,6 +125,55 @@ pub fn plan_trailers(
         trailer::ingest(batch, &mut info)?;
     }
     Ok(())
+}
+
+/// The commits of `commits` (in their order) whose raw object mentions a
+/// ledger trailer: most commits carry none, and are never parsed. A long
+/// history is read by a few threads, each with its own repository handle
+/// (reading is most of a scan's time).
+fn mentioning(repo: &Repository, commits: &[Oid]) -> Result<Vec<Oid>> {
+    let filter = |r: &Repository, part: &[Oid]| -> Result<Vec<Oid>> {
+        let odb = r.odb()?;
+        let mut out = Vec::new();
+        for id in part {
+            if ingest::mentions_ledger(odb.read(*id)?.data()) {
+                out.push(*id);
+            }
+        }
+        Ok(out)
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
+    if threads < 2 || commits.len() < 4000 {
+        return filter(repo, commits);
+    }
+    let path = repo.path().to_path_buf();
+    let chunk = commits.len().div_ceil(threads);
+    let parts: Vec<Result<Vec<Oid>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = commits
+            .chunks(chunk)
+            .map(|part| {
+                let path = path.clone();
+                scope.spawn(move || -> Result<Vec<Oid>> {
+                    let r = Repository::open(&path)?;
+                    filter(&r, part)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a reading thread failed")))
+            })
+            .collect()
+    });
+    let mut out = Vec::new();
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
 }
 
 /// "a1b2c3d  S04  → in_progress  (Ledger-Step: S04)"

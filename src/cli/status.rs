@@ -150,6 +150,9 @@ pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
         output::warn(&collision::describe(&repo, c));
         output::hint(&collision::hint(c));
     }
+    // A large view, and the command ends here: freeing it piece by piece
+    // is work the process exit does at once.
+    std::mem::forget(loaded);
     Ok(Outcome::Ok)
 }
 

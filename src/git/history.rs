@@ -14,11 +14,77 @@ pub struct History<'r> {
     graph: Option<Graph>,
     /// Parents and generation of commits the graph does not hold.
     outside: HashMap<Oid, (Vec<Oid>, u32)>,
-    /// How often each commit was asked about as the descendant, and, once
-    /// it was asked about often, all its ancestors: a scan asks "is this
-    /// old commit below HEAD" once per trailer.
-    asked: HashMap<Oid, u32>,
-    below: HashMap<Oid, (Vec<bool>, HashSet<Oid>)>,
+    /// The first-parent tree of the graph, numbered by a depth-first walk,
+    /// built on the first far question: "is A on C's first-parent line" is
+    /// then two comparisons.
+    first_parent: Option<FirstParentTree>,
+    /// Visit marks of the bounded walks, by graph position, and the
+    /// number of the walk that set them (no clearing between walks).
+    visited: Vec<u32>,
+    walks: u32,
+}
+
+/// Entry and exit times of a depth-first walk of the tree whose edges are
+/// first-parent links: A is on C's first-parent line exactly when A's
+/// interval holds C's.
+struct FirstParentTree {
+    enter: Vec<u32>,
+    exit: Vec<u32>,
+}
+
+impl FirstParentTree {
+    fn build(g: &Graph) -> Option<FirstParentTree> {
+        let n = g.num_commits() as usize;
+        let mut parent1: Vec<u32> = vec![u32::MAX; n];
+        let mut children_count: Vec<u32> = vec![0; n + 1];
+        for (p, slot) in parent1.iter_mut().enumerate() {
+            if let Some(q) = g.commit_at(Position(p as u32)).parent1().ok()? {
+                *slot = q.0;
+                children_count[q.0 as usize] += 1;
+            }
+        }
+        // Children lists as one array (counts, then offsets).
+        let mut start: Vec<u32> = Vec::with_capacity(n + 1);
+        let mut acc = 0u32;
+        for c in &children_count[..n] {
+            start.push(acc);
+            acc += c;
+        }
+        start.push(acc);
+        let mut fill = start.clone();
+        let mut children: Vec<u32> = vec![0; acc as usize];
+        for (p, &q) in parent1.iter().enumerate() {
+            if q != u32::MAX {
+                children[fill[q as usize] as usize] = p as u32;
+                fill[q as usize] += 1;
+            }
+        }
+        let mut enter = vec![0u32; n];
+        let mut exit = vec![0u32; n];
+        let mut clock = 0u32;
+        let mut stack: Vec<(u32, bool)> = Vec::new();
+        for root in (0..n as u32).filter(|p| parent1[*p as usize] == u32::MAX) {
+            stack.push((root, false));
+            while let Some((p, done)) = stack.pop() {
+                if done {
+                    exit[p as usize] = clock;
+                    clock += 1;
+                    continue;
+                }
+                enter[p as usize] = clock;
+                clock += 1;
+                stack.push((p, true));
+                let (a, b) = (start[p as usize] as usize, start[p as usize + 1] as usize);
+                stack.extend(children[a..b].iter().map(|c| (*c, false)));
+            }
+        }
+        Some(FirstParentTree { enter, exit })
+    }
+
+    fn on_line(&self, ancestor: u32, commit: u32) -> bool {
+        let (a, c) = (ancestor as usize, commit as usize);
+        self.enter[a] <= self.enter[c] && self.exit[c] <= self.exit[a]
+    }
 }
 
 /// A commit during a walk: by its place in the graph when it is there.
@@ -34,8 +100,9 @@ impl<'r> History<'r> {
             repo,
             graph: commit_graph(repo),
             outside: HashMap::new(),
-            asked: HashMap::new(),
-            below: HashMap::new(),
+            first_parent: None,
+            visited: Vec::new(),
+            walks: 0,
         }
     }
 
@@ -108,25 +175,65 @@ impl<'r> History<'r> {
             return found;
         }
         let targets: HashSet<Node> = among.iter().map(|o| self.node(*o)).collect();
-        let mut seen_graph =
-            vec![false; self.graph.as_ref().map_or(0, |g| g.num_commits() as usize)];
+        let n = self.graph.as_ref().map_or(0, |g| g.num_commits() as usize);
+        let mut target_pos = vec![false; n];
+        for t in &targets {
+            if let Node::InGraph(p) = t {
+                target_pos[*p as usize] = true;
+            }
+        }
+        let mut seen_graph = vec![false; n];
         let mut seen_outside: HashSet<Oid> = HashSet::new();
         let mut stack = vec![self.node(from)];
-        while let Some(n) = stack.pop() {
-            let fresh = match n {
-                Node::InGraph(p) => !std::mem::replace(&mut seen_graph[p as usize], true),
-                Node::Outside(o) => seen_outside.insert(o),
-            };
-            if !fresh {
-                continue;
-            }
-            if targets.contains(&n) {
-                found.insert(self.oid(n));
-                if found.len() == targets.len() {
-                    break;
+        let mut graph_stack: Vec<u32> = Vec::new();
+        loop {
+            // Graph commits first, straight from the file: no allocation
+            // per commit on the long part of the walk.
+            while let Some(p) = graph_stack.pop() {
+                if std::mem::replace(&mut seen_graph[p as usize], true) {
+                    continue;
+                }
+                if target_pos[p as usize] {
+                    found.insert(self.oid(Node::InGraph(p)));
+                    if found.len() == targets.len() {
+                        return found;
+                    }
+                }
+                let Some(g) = self.graph.as_ref() else { break };
+                for q in g.commit_at(Position(p)).iter_parents() {
+                    match q {
+                        Ok(q) if !seen_graph[q.0 as usize] => graph_stack.push(q.0),
+                        Ok(_) => {}
+                        Err(_) => {
+                            // A damaged graph: read that commit itself.
+                            let oid = self.oid(Node::InGraph(p));
+                            stack.extend(self.read_outside(oid).0.into_iter().map(Node::Outside));
+                            break;
+                        }
+                    }
                 }
             }
-            stack.extend(self.parents(n));
+            let Some(node) = stack.pop() else { break };
+            match node {
+                Node::InGraph(p) => graph_stack.push(p),
+                Node::Outside(o) => {
+                    if !seen_outside.insert(o) {
+                        continue;
+                    }
+                    if targets.contains(&node) {
+                        found.insert(o);
+                        if found.len() == targets.len() {
+                            return found;
+                        }
+                    }
+                    for parent in self.read_outside(o).0 {
+                        match self.node(parent) {
+                            Node::InGraph(p) => graph_stack.push(p),
+                            outside => stack.push(outside),
+                        }
+                    }
+                }
+            }
         }
         found
     }
@@ -142,48 +249,78 @@ impl<'r> History<'r> {
         let Node::InGraph(a) = self.node(ancestor) else {
             return None;
         };
-        let floor = self.graph.as_ref()?.commit_at(Position(a)).generation();
+        match self.node(commit) {
+            Node::InGraph(c) => self.graph_ancestor(a, c),
+            Node::Outside(_) => {
+                // Commits newer than the graph file: down to the graph
+                // commits they stand on (they are few), then as above.
+                let mut entries: Vec<u32> = Vec::new();
+                let mut seen: HashSet<Oid> = HashSet::new();
+                let mut stack = vec![self.node(commit)];
+                while let Some(node) = stack.pop() {
+                    match node {
+                        Node::InGraph(p) => entries.push(p),
+                        Node::Outside(o) => {
+                            if o == ancestor {
+                                return Some(true);
+                            }
+                            if seen.insert(o) {
+                                stack.extend(self.parents(node));
+                            }
+                        }
+                    }
+                }
+                for e in entries {
+                    if self.graph_ancestor(a, e)? {
+                        return Some(true);
+                    }
+                }
+                Some(false)
+            }
+        }
+    }
+
+    /// [`is_ancestor`](Self::is_ancestor) of two commits the graph holds.
+    fn graph_ancestor(&mut self, a: u32, c: u32) -> Option<bool> {
+        if a == c {
+            return Some(true);
+        }
+        let g = self.graph.as_ref()?;
+        let floor = g.commit_at(Position(a)).generation();
         if floor == 0 {
             return None;
         }
-        if let Node::InGraph(c) = self.node(commit)
-            && self.graph.as_ref()?.commit_at(Position(c)).generation() <= floor
-        {
+        if g.commit_at(Position(c)).generation() <= floor {
             return Some(false);
         }
-        let asked = self.asked.entry(commit).or_insert(0);
-        *asked += 1;
-        if *asked > 2 {
-            if !self.below.contains_key(&commit) {
-                let all = self.all_below(commit)?;
-                self.below.insert(commit, all);
-            }
-            return self.below.get(&commit).map(|(bits, _)| bits[a as usize]);
+        if self.first_parent.is_none() {
+            self.first_parent = Some(FirstParentTree::build(g)?);
         }
-        // Commits newer than the graph file have no generation: they are
-        // walked through (they are few), the graph's are cut at the floor.
-        let mut seen: HashSet<Node> = HashSet::new();
-        let mut stack = vec![self.node(commit)];
-        while let Some(node) = stack.pop() {
-            if node == Node::InGraph(a) {
+        if self.first_parent.as_ref()?.on_line(a, c) {
+            return Some(true);
+        }
+        // Off the first-parent line: through a merge's other parents. Walk
+        // down from `c`, not below the ancestor's generation.
+        let n = g.num_commits() as usize;
+        if self.visited.len() != n {
+            self.visited = vec![0; n];
+            self.walks = 0;
+        }
+        self.walks += 1;
+        let mark = self.walks;
+        let mut stack = vec![c];
+        while let Some(p) = stack.pop() {
+            if p == a {
                 return Some(true);
             }
-            if !seen.insert(node) {
+            if std::mem::replace(&mut self.visited[p as usize], mark) == mark {
                 continue;
             }
-            if let Node::InGraph(p) = node {
-                let g = self.graph.as_ref()?;
-                if g.commit_at(Position(p)).generation() <= floor {
-                    continue;
+            for q in g.commit_at(Position(p)).iter_parents() {
+                let q = q.ok()?;
+                if g.commit_at(q).generation() >= floor {
+                    stack.push(q.0);
                 }
-                let parents = g
-                    .commit_at(Position(p))
-                    .iter_parents()
-                    .collect::<Result<Vec<Position>, _>>()
-                    .ok()?;
-                stack.extend(parents.into_iter().map(|q| Node::InGraph(q.0)));
-            } else {
-                stack.extend(self.parents(node));
             }
         }
         Some(false)
@@ -191,25 +328,6 @@ impl<'r> History<'r> {
 }
 
 impl History<'_> {
-    /// Every ancestor of `commit` (itself included): graph positions as a
-    /// bitmap, newer commits as a set.
-    fn all_below(&mut self, commit: Oid) -> Option<(Vec<bool>, HashSet<Oid>)> {
-        let n = self.graph.as_ref()?.num_commits() as usize;
-        let mut bits = vec![false; n];
-        let mut outside = HashSet::new();
-        let mut stack = vec![self.node(commit)];
-        while let Some(node) = stack.pop() {
-            let fresh = match node {
-                Node::InGraph(p) => !std::mem::replace(&mut bits[p as usize], true),
-                Node::Outside(o) => outside.insert(o),
-            };
-            if fresh {
-                stack.extend(self.parents(node));
-            }
-        }
-        Some((bits, outside))
-    }
-
     /// The commits reachable from `from` and from none of `hide`, oldest
     /// first (parents before children). Commits the commit-graph holds are
     /// read from it; newer ones (made since it was written) from libgit2.

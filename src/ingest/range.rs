@@ -78,7 +78,11 @@ pub fn unscanned(repo: &Repository, head: Oid, plan: &str) -> Result<Vec<Oid>> {
 /// From git's commit-graph when it covers the range (no commit read), else
 /// by libgit2's topological walk.
 fn walk_oldest_first(repo: &Repository, from: Oid, hide: &[Oid]) -> Result<Vec<Oid>> {
-    if let Some(v) = History::open(repo).range_oldest_first(from, hide) {
+    // A whole history comes from the commit-graph; a range above scanned
+    // tips from libgit2, which stops where the hidden part begins.
+    if hide.is_empty()
+        && let Some(v) = History::open(repo).range_oldest_first(from, hide)
+    {
         return Ok(v);
     }
     let mut walk = new_walk(repo)?;

@@ -13,7 +13,6 @@ use super::event::Event;
 use super::record::{Body, Change, DefineBody, Record, StatusBody, Stored};
 use super::status::Status;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// An event and the commit whose note holds it: the commit binding comes
@@ -97,16 +96,9 @@ pub struct EvidenceSummary {
     pub result: String,
     pub dirty: bool,
     pub fingerprint: Option<String>,
-    /// The `checks` list as stored (JSON text; empty when absent).
-    pub checks: String,
+    /// (passed, run) over its checks.
+    pub checks: (u32, u32),
     pub run: Option<String>,
-}
-
-impl EvidenceSummary {
-    /// The `checks` list as JSON (null when absent or unreadable).
-    pub fn checks(&self) -> Value {
-        serde_json::from_str(&self.checks).unwrap_or(Value::Null)
-    }
 }
 
 /// A `define` that created a step (it names no earlier event of the step
@@ -143,8 +135,10 @@ pub struct StepState {
     /// writer so that two otherwise identical events stay two events. Like
     /// the plan, it does not depend on the view.
     pub head: String,
-    /// The first `define` that created the step.
-    #[serde(default)]
+    /// The first `define` that created the step. Not cached: it matters
+    /// only when a define is folded, and a cached view folds a step's
+    /// defines again from scratch.
+    #[serde(skip)]
     pub created: Option<Creation>,
 }
 
@@ -224,6 +218,42 @@ pub struct LedgerState {
 impl LedgerState {
     pub fn step(&self, id: &str) -> Option<&StepState> {
         self.index.get(id).map(|&i| &self.steps[i])
+    }
+
+    fn index_of(&mut self, id: &str) -> usize {
+        match self.index.get(id) {
+            Some(&i) => i,
+            None => {
+                self.steps.push(StepState::new(id));
+                self.index.insert(id.to_string(), self.steps.len() - 1);
+                self.steps.len() - 1
+            }
+        }
+    }
+
+    /// The plan part of a `define` or `retire`, as [`apply_seen`] does it.
+    fn apply_seen_plan(&mut self, located: &Stored) {
+        let e = &located.record;
+        let idx = self.index_of(&e.step);
+        let step = &mut self.steps[idx];
+        match &e.body {
+            Body::Define(d) => {
+                if let Some((first, other)) = apply_define(step, &located.commit, e, d) {
+                    self.note_collision(&e.step, first, other);
+                }
+                if !d.resolves.is_empty() {
+                    self.collisions.retain(|c| {
+                        c.step != *e.step
+                            || !c
+                                .definitions
+                                .iter()
+                                .all(|def| d.resolves.iter().any(|r| **r == *def.event))
+                    });
+                }
+            }
+            Body::Retire => step.retired = true,
+            _ => {}
+        }
     }
 
     fn step_mut(&mut self, id: &str) -> &mut StepState {
@@ -342,7 +372,7 @@ impl LedgerState {
                     result: ev.result.as_deref().unwrap_or("fail").to_string(),
                     dirty: ev.dirty.unwrap_or(false),
                     fingerprint: ev.fingerprint.as_deref().map(str::to_string),
-                    checks: ev.checks.as_deref().unwrap_or("").to_string(),
+                    checks: ev.checks,
                     run: e.run.as_deref().map(str::to_string),
                 })
             }
@@ -604,17 +634,36 @@ impl<'v> Scope<'v> {
 /// Sorts by (`seq`, `at`, `id`) and drops repeated ids: of the copies of
 /// one event (a rewrite or a merge put it on several commits), the one in
 /// view is kept, else the first.
-pub fn order_events_in(mut events: Vec<Stored>, view: &dyn Viewpoint) -> Vec<Stored> {
-    events.sort_by(|a, b| {
-        a.record
-            .order_key()
-            .cmp(&b.record.order_key())
-            .then_with(|| view.sees(&b.commit).cmp(&view.sees(&a.commit)))
-            .then_with(|| a.commit.cmp(&b.commit))
-    });
-    let mut seen = HashSet::new();
-    events.retain(|l| seen.insert(id_key(&l.record.id)));
-    events
+pub fn order_events_in(events: Vec<Stored>, view: &dyn Viewpoint) -> Vec<Stored> {
+    // Sort small keys, then move each event once.
+    let mut keys: Vec<(u64, &str, &str, bool, &str, usize)> = events
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let r = &l.record;
+            (
+                r.seq,
+                &*r.at,
+                &*r.id,
+                !view.sees(&l.commit),
+                l.commit.as_str(),
+                i,
+            )
+        })
+        .collect();
+    keys.sort_unstable();
+    let order: Vec<usize> = keys.iter().map(|k| k.5).collect();
+    let mut slots: Vec<Option<Stored>> = events.into_iter().map(Some).collect();
+    let mut seen = HashSet::with_capacity(order.len());
+    let mut out = Vec::with_capacity(order.len());
+    for i in order {
+        if let Some(l) = slots[i].take()
+            && seen.insert(id_key(&l.record.id))
+        {
+            out.push(l);
+        }
+    }
+    out
 }
 
 /// An event id as a number: ids are 32 hex characters; any other text
@@ -640,11 +689,124 @@ pub fn fold_at(events: Vec<Stored>, view: &dyn Viewpoint) -> LedgerState {
         content_verified: scope.content_verified.clone(),
         ..LedgerState::default()
     };
-    for located in &ordered {
+    // The plan is applied as it comes; for progress only the winners'
+    // places are kept, and made into the state once at the end: the same
+    // result as applying every event in order, without building a status
+    // mark for each of thousands of events.
+    let mut won: Vec<Won> = Vec::new();
+    for (i, located) in ordered.iter().enumerate() {
+        let e = &located.record;
+        state.max_seq = state.max_seq.max(e.seq);
+        state.events += 1;
+        if e.step.is_empty() {
+            continue;
+        }
         let how = scope.applies(located);
-        state.apply_seen(located, how != Applies::No, how == Applies::ByContent);
+        let idx = state.index_of(&e.step);
+        if won.len() <= idx {
+            won.resize_with(idx + 1, Won::default);
+        }
+        let w = &mut won[idx];
+        w.head = Some(i);
+        match &e.body {
+            Body::Define(_) | Body::Retire => {
+                state.apply_seen_plan(located);
+            }
+            _ if how == Applies::No => {}
+            Body::Status(s) => {
+                if let Some(status) = s.status {
+                    w.mark = Some((i, how == Applies::ByContent));
+                    if status == Status::Verified {
+                        w.verified = Some(i);
+                        w.ack = None;
+                        w.tree_from = Some(i);
+                    }
+                }
+            }
+            Body::Evidence(_) => w.evidence = Some(i),
+            Body::Ack(a) => {
+                if w.verified.is_some() {
+                    w.ack = Some(i);
+                    if a.tree.is_some() {
+                        w.tree_from = Some(i);
+                    }
+                }
+            }
+            Body::Note => {}
+        }
+    }
+    if let Some(last) = ordered.last() {
+        let e = &last.record;
+        state.last_key = Some((e.seq, e.at.to_string(), e.id.to_string()));
+    }
+    for (idx, w) in won.iter().enumerate() {
+        let step = &mut state.steps[idx];
+        if let Some(h) = w.head {
+            step.head = ordered[h].record.id.to_string();
+        }
+        if let Some((m, by_content)) = w.mark {
+            let l = &ordered[m];
+            if let Body::Status(s) = &l.record.body {
+                apply_status(step, &l.commit, &l.record, s, by_content);
+            }
+        }
+        if let Some(v) = w.verified {
+            let l = &ordered[v];
+            if let Body::Status(s) = &l.record.body {
+                step.baseline = Some(Baseline {
+                    commit: l.commit.clone(),
+                    at: l.record.at.to_string(),
+                    event: l.record.id.to_string(),
+                    fingerprint: s.fingerprint.as_deref().map(str::to_string),
+                    tree: s.tree.as_deref().map(str::to_string),
+                });
+            }
+            if let (Some(a), Some(b)) = (w.ack, step.baseline.as_mut()) {
+                let l = &ordered[a];
+                if let Body::Ack(ack) = &l.record.body {
+                    b.fingerprint = ack.fingerprint.as_deref().map(str::to_string);
+                    b.commit = l.commit.clone();
+                    b.at = l.record.at.to_string();
+                    b.event = l.record.id.to_string();
+                }
+            }
+            if let (Some(t), Some(b)) = (w.tree_from, step.baseline.as_mut()) {
+                b.tree = match &ordered[t].record.body {
+                    Body::Status(s) => s.tree.as_deref().map(str::to_string),
+                    Body::Ack(a) => a.tree.as_deref().map(str::to_string),
+                    _ => b.tree.take(),
+                };
+            }
+        }
+        if let Some(ev) = w.evidence {
+            let l = &ordered[ev];
+            if let Body::Evidence(body) = &l.record.body {
+                step.evidence = Some(EvidenceSummary {
+                    commit: l.commit.clone(),
+                    at: l.record.at.to_string(),
+                    event: l.record.id.to_string(),
+                    result: body.result.as_deref().unwrap_or("fail").to_string(),
+                    dirty: body.dirty.unwrap_or(false),
+                    fingerprint: body.fingerprint.as_deref().map(str::to_string),
+                    checks: body.checks,
+                    run: l.record.run.as_deref().map(str::to_string),
+                });
+            }
+        }
     }
     state
+}
+
+/// Where a step's progress winners sit in the ordered events.
+#[derive(Default)]
+struct Won {
+    head: Option<usize>,
+    mark: Option<(usize, bool)>,
+    verified: Option<usize>,
+    ack: Option<usize>,
+    /// The latest of the verification and its acks that names a tree.
+    tree_from: Option<usize>,
+    evidence: Option<usize>,
 }
 
 /// The fold with every note in view.

@@ -54,8 +54,9 @@ pub struct EvidenceBody {
     pub result: Option<Box<str>>,
     pub dirty: Option<bool>,
     pub fingerprint: Option<Box<str>>,
-    /// The `checks` list as stored (JSON), read only by the views.
-    pub checks: Option<Box<str>>,
+    /// (passed, run) over the `checks` list; the views read the rest from
+    /// the whole event.
+    pub checks: (u32, u32),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -185,7 +186,15 @@ impl Record {
                 result: text("result"),
                 dirty: e.bool_field("dirty"),
                 fingerprint: text("fingerprint"),
-                checks: e.fields.get("checks").map(|c| c.to_string().into()),
+                checks: match e.fields.get("checks") {
+                    Some(serde_json::Value::Array(list)) => (
+                        list.iter()
+                            .filter(|c| super::event::check_passed(c))
+                            .count() as u32,
+                        list.len() as u32,
+                    ),
+                    _ => (0, 0),
+                },
             })),
             Kind::Ack => Body::Ack(Box::new(AckBody {
                 fingerprint: text("fingerprint"),
@@ -324,7 +333,7 @@ impl Line<'_> {
                 result: b(self.result),
                 dirty: self.dirty,
                 fingerprint: b(self.fingerprint),
-                checks: self.checks.map(|r| r.get().into()),
+                checks: self.checks.map(|r| counts_of(r.get())).unwrap_or((0, 0)),
             })),
             Kind::Ack => Body::Ack(Box::new(AckBody {
                 fingerprint: b(self.fingerprint),
@@ -360,6 +369,34 @@ fn strings_of(raw: &str) -> Vec<Box<str>> {
             .collect(),
         Ok(serde_json::Value::String(s)) => vec![s.into()],
         _ => Vec::new(),
+    }
+}
+
+/// (passed, run) over an evidence event's `checks`: exit 0 and not timed
+/// out is a pass (`event::check_passed`). Output tails are skipped over,
+/// not kept.
+fn counts_of(raw: &str) -> (u32, u32) {
+    #[derive(Deserialize)]
+    struct Check {
+        exit: Option<i64>,
+        timed_out: Option<bool>,
+    }
+    if let Ok(checks) = serde_json::from_str::<Vec<Check>>(raw) {
+        let passed = checks
+            .iter()
+            .filter(|c| c.exit == Some(0) && c.timed_out != Some(true))
+            .count() as u32;
+        return (passed, checks.len() as u32);
+    }
+    match serde_json::from_str::<serde_json::Value>(raw) {
+        Ok(serde_json::Value::Array(items)) => (
+            items
+                .iter()
+                .filter(|v| super::event::check_passed(v))
+                .count() as u32,
+            items.len() as u32,
+        ),
+        _ => (0, 0),
     }
 }
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// Bumped whenever the fold or the state's shape changes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 const KIND: &str = "view";
 /// Views kept: enough for a few worktrees and branches switched between.
 const KEEP: usize = 16;

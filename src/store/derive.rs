@@ -27,8 +27,12 @@ const DEPTH: usize = 64;
 const LIMIT: usize = 5000;
 
 /// The ledger of `tip` seen from `at`, followed from a cached view.
-pub fn derive(repo: &Repository, tip: Oid, at: Oid) -> Option<Loaded> {
-    let mut base = nearest(repo, at)?;
+/// `cached`: the view cached for `at` at another tip, if any.
+pub fn derive(repo: &Repository, tip: Oid, at: Oid, cached: Option<Loaded>) -> Option<Loaded> {
+    let mut base = match cached {
+        Some(c) => c,
+        None => nearest(repo, at)?,
+    };
     if base.sight.at.as_deref() != Some(at.to_string().as_str()) {
         base = advance_commits(repo, base, at)?;
     }
@@ -38,11 +42,8 @@ pub fn derive(repo: &Repository, tip: Oid, at: Oid) -> Option<Loaded> {
     Some(base)
 }
 
-/// A cached view seen from `at` or from one of its first-parent ancestors.
+/// A cached view seen from one of `at`'s first-parent ancestors.
 fn nearest(repo: &Repository, at: Oid) -> Option<Loaded> {
-    if let Some(v) = cache::load_any(repo, at) {
-        return Some(v);
-    }
     let mut commit = repo.find_commit(at).ok()?;
     for _ in 0..DEPTH {
         commit = commit.parent(0).ok()?;

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 const KIND: &str = "index";
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Note {
@@ -64,20 +64,17 @@ impl Index {
 
     fn build(repo: &Repository, tip: Oid) -> Result<Index, git2::Error> {
         let tree = repo.find_commit(tip)?.tree()?;
-        let mut texts: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        // Two blobs for one commit (flat and fanned out after a merge) are
+        // one note.
+        let mut blobs: BTreeMap<String, Vec<Oid>> = BTreeMap::new();
         for (commit, blob) in notes::list_notes(repo, &tree)? {
-            let into = texts.entry(commit.to_ascii_lowercase()).or_default();
-            // Two blobs for one commit (flat and fanned out after a merge)
-            // are one note.
-            if !into.is_empty() && !into.ends_with(b"\n") {
-                into.push(b'\n');
-            }
-            into.extend_from_slice(repo.find_blob(blob)?.content());
+            blobs
+                .entry(commit.to_ascii_lowercase())
+                .or_default()
+                .push(blob);
         }
-        let notes = texts
-            .into_iter()
-            .map(|(commit, text)| (commit, parse_note(&String::from_utf8_lossy(&text))))
-            .collect();
+        let work: Vec<(String, Vec<Oid>)> = blobs.into_iter().collect();
+        let notes = read_notes(repo, &work)?.into_iter().collect();
         Ok(Index {
             tip: tip.to_string(),
             notes,
@@ -153,6 +150,61 @@ impl Index {
         }
         (count, first)
     }
+}
+
+/// Reads and parses the notes of `work` (commit, its blobs), in order. A
+/// large ledger is read by a few threads, each with its own repository
+/// handle: reading and parsing the notes is most of a cold read.
+fn read_notes(
+    repo: &Repository,
+    work: &[(String, Vec<Oid>)],
+) -> Result<Vec<(String, Note)>, git2::Error> {
+    let read = |r: &Repository, part: &[(String, Vec<Oid>)]| {
+        // Straight from the object database: no object cache to fill with
+        // blobs read once.
+        let odb = r.odb()?;
+        let mut out = Vec::with_capacity(part.len());
+        for (commit, blobs) in part {
+            let mut text: Vec<u8> = Vec::new();
+            for b in blobs {
+                if !text.is_empty() && !text.ends_with(b"\n") {
+                    text.push(b'\n');
+                }
+                text.extend_from_slice(odb.read(*b)?.data());
+            }
+            out.push((commit.clone(), parse_note(&String::from_utf8_lossy(&text))));
+        }
+        Ok::<_, git2::Error>(out)
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
+    if threads < 2 || work.len() < 2000 {
+        return read(repo, work);
+    }
+    let path = repo.path().to_path_buf();
+    let chunk = work.len().div_ceil(threads);
+    let parts: Vec<Result<Vec<(String, Note)>, git2::Error>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = work
+            .chunks(chunk)
+            .map(|part| {
+                let path = path.clone();
+                scope.spawn(move || read(&Repository::open(&path)?, part))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(git2::Error::from_str("a reading thread failed")))
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(work.len());
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
 }
 
 pub fn parse_note(text: &str) -> Note {

@@ -77,12 +77,21 @@ pub fn load_at(repo: &Repository, at: Option<Oid>) -> Result<Loaded> {
             first_skipped: None,
         });
     };
-    if let Some(c) = cache::load(repo, tip, at) {
-        trace("view: cached");
-        return Ok(c);
-    }
+    // One read of the cached view seen from `at`: the answer when it is
+    // of this tip, else where to follow from.
+    let seen_from_at = match at {
+        Some(a) => cache::load_any(repo, a),
+        None => cache::load(repo, tip, None),
+    };
+    let seen_from_at = match seen_from_at {
+        Some(c) if c.tip == Some(tip) => {
+            trace("view: cached");
+            return Ok(c);
+        }
+        other => other,
+    };
     if let Some(at) = at
-        && let Some(followed) = derive::derive(repo, tip, at)
+        && let Some(followed) = derive::derive(repo, tip, at, seen_from_at)
     {
         return Ok(followed);
     }

@@ -1,5 +1,6 @@
 use super::*;
 use crate::ledger::Kind;
+use serde_json::Value;
 
 fn ev(seq: u64, step: &str, kind: Kind) -> Event {
     let mut e = Event::draft(
@@ -448,4 +449,63 @@ fn statuses_derived_from_commits_give_way_to_a_verification_of_the_same_content(
         fold_at(base, &FEATURE).step("S01").unwrap().status,
         Status::InProgress
     );
+}
+
+/// The fold that keeps only the winners' places gives what applying every
+/// event in order gives, on seeded random ledgers seen from random views.
+#[test]
+fn the_fold_of_winners_matches_applying_every_event_in_order() {
+    let mut seed: u64 = 0x5eed;
+    let mut next = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let commits = ["m1", "m2", "m3", "f1", "f2"];
+    let statuses = ["in_progress", "done", "verified", "drift_detected", "bogus"];
+    let sources = ["cli", "trailer", "hook", "verify"];
+    for _ in 0..2000 {
+        let mut evs = vec![at("m1", ev(1, "S01", Kind::Define).with("title", "One"))];
+        let n = 1 + next(12);
+        for seq in 2..2 + n {
+            let step = ["S01", "S02"][next(2) as usize];
+            let commit = commits[next(5) as usize];
+            let mut e = match next(5) {
+                0 => ev(seq, step, Kind::Status)
+                    .with("status", statuses[next(5) as usize])
+                    .with(
+                        "fingerprint",
+                        ["fp-main", "fp-feature", "x"][next(3) as usize],
+                    )
+                    .with("tree", "t1"),
+                1 => ev(seq, step, Kind::Evidence).with("result", "pass"),
+                2 => {
+                    let mut a = ev(seq, step, Kind::Ack)
+                        .with("fingerprint", ["fp-main", "y"][next(2) as usize]);
+                    if next(2) == 0 {
+                        a.set("tree", "t2");
+                    }
+                    a
+                }
+                3 => ev(seq, step, Kind::Define).with("title", format!("T{seq}")),
+                _ => ev(seq, step, Kind::Status).with("status", statuses[next(4) as usize]),
+            };
+            e.source = sources[next(4) as usize].into();
+            evs.push(at(commit, e));
+        }
+        for view in [&MAIN as &dyn Viewpoint, &FEATURE, &Everywhere] {
+            let ordered = order_events_in(evs.clone(), view);
+            let scope = Scope::new(&ordered, view);
+            let mut one_by_one = LedgerState {
+                content_verified: scope.content_verified.clone(),
+                ..LedgerState::default()
+            };
+            for l in &ordered {
+                let how = scope.applies(l);
+                one_by_one.apply_seen(l, how != Applies::No, how == Applies::ByContent);
+            }
+            assert_eq!(fold_at(evs.clone(), view), one_by_one, "{evs:?}");
+        }
+    }
 }
