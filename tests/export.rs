@@ -137,7 +137,8 @@ fn markdown_export_imports_back_to_the_same_steps_and_statuses() {
     // The seed layout, readable by people.
     for want in [
         "## Legend\n",
-        "## Step S04 – Object storage <fast> & \"safe\"\n",
+        // Raw HTML in a title is escaped: the heading shows it as text.
+        "## Step S04 – Object storage \\<fast\\> \\& \"safe\"\n",
         "- **Status:** verified — storage checks pass\n",
         "- **Responsible run ID:** run-2\n",
         "- **Phase:** Phase 2\n",

@@ -223,7 +223,12 @@ fn checklists_report_duplicates_and_items_without_id() {
     let status = repo.ledger_json(&["status"]);
     assert_eq!(
         ids(&status),
-        ["T001", "T002", "T002a", "M2.1", "M2.1.1", "T003"]
+        ["Phase-1", "T001", "T002", "T002a", "M2.1", "M2.1.1", "T003"],
+        "the phase heading with a status of its own is a step too; the legend's example is not"
+    );
+    assert_eq!(
+        step(&status, "Phase-1")["status"],
+        "completed_pending_verification"
     );
     assert_eq!(
         step(&status, "T002")["title"],
@@ -257,8 +262,8 @@ fn checklists_report_duplicates_and_items_without_id() {
         .map(|e| e["line"].as_u64().unwrap())
         .collect();
     assert!(
-        unplaced.contains(&9),
-        "the phase's own status line: {unplaced:?}"
+        !unplaced.contains(&9),
+        "the phase's status line is Phase-1's status: {unplaced:?}"
     );
     let todo = repo.ledger_json(&["show", "T002"])["definition"]["todo"].clone();
     assert_eq!(todo, serde_json::json!(["Write the docs"]));
@@ -283,8 +288,15 @@ fn tables_and_dated_logs() {
         step(&status, "M1")["status"],
         "completed_pending_verification"
     );
-    assert_eq!(step(&status, "M2")["status"], "in_progress");
-    assert_eq!(step(&status, "M3")["status"], "not_started");
+    // The dated log's `[x] M2 & M3` is later than the table's undated cells.
+    assert_eq!(
+        step(&status, "M2")["status"],
+        "completed_pending_verification"
+    );
+    assert_eq!(
+        step(&status, "M3")["status"],
+        "completed_pending_verification"
+    );
     assert_eq!(
         step(&status, "L0")["owns"],
         serde_json::json!(["docs/plans/*"])
@@ -303,7 +315,17 @@ fn tables_and_dated_logs() {
         "{}",
         report["warnings"]
     );
-    assert_eq!(report["without_id"].as_array().unwrap().len(), 1);
+    assert_eq!(report["without_id"].as_array().unwrap().len(), 0);
+    assert!(
+        report["unplaced"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["text"].as_str().unwrap().starts_with("| 29522248")
+                && e["reason"].as_str().unwrap().contains("no |---| row")),
+        "a pipe line without a header row is reported: {}",
+        report["unplaced"]
+    );
     assert_eq!(report["shapes"]["tables"]["steps"], 7);
     assert_eq!(report["shapes"]["dated_logs"]["notes"], 1);
     assert_eq!(report["shapes"]["dated_logs"]["dated_statuses"], 2);
@@ -327,11 +349,11 @@ fn tables_and_dated_logs() {
     assert_eq!(
         m3.len(),
         2,
-        "the dated status, then the table's current one"
+        "the table's undated status, then the dated one (log: newest first)"
     );
-    assert_eq!(m3[0]["status"], "not_started");
-    assert_eq!(m3[1]["status"], "completed_pending_verification");
-    assert_eq!(m3[1]["at"], "2026-01-05T00:00:00Z");
+    assert_eq!(m3[0]["status"], "completed_pending_verification");
+    assert_eq!(m3[0]["at"], "2026-01-05T00:00:00Z");
+    assert_eq!(m3[1]["status"], "not_started");
 }
 
 #[test]
@@ -405,6 +427,7 @@ fn dry_run_works_outside_a_repository() {
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["shapes"]["checklists"]["steps"], 6);
+    assert_eq!(report["shapes"]["sections"]["steps"], 1, "Phase-1");
     assert_eq!(report["events"]["commit"], Value::Null);
 }
 
@@ -506,21 +529,593 @@ fn a_file_with_nothing_to_import_says_so() {
 }
 
 #[test]
-fn imported_checks_are_trusted_in_this_clone_but_not_by_a_dry_run() {
+fn imported_checks_are_not_trusted_until_trust_or_trust_checks() {
     let repo = repo_with("sections.md");
-    repo.ledger_ok(&["import", "LEDGER.md", "--dry-run"]);
-    assert!(
-        !repo.path().join(".git/git-ledger/trusted-checks").exists(),
-        "a dry run vouches for nothing"
-    );
-    repo.ledger_ok(&["import", "LEDGER.md"]);
+    let report = repo.ledger_json(&["import", "LEDGER.md"]);
+    assert_eq!(report["checks_trusted"], false);
+    assert_eq!(report["checks_need_trust"], "git ledger trust S01");
     let card = repo.ledger_json(&["show", "S01"]);
-    assert_eq!(card["untrusted_checks"], serde_json::json!([]), "{card}");
-    let run = repo.ledger(&["verify", "S01"]);
     assert_eq!(
-        run.code, 0,
-        "the imported check ran: {}{}",
-        run.stdout, run.stderr
+        card["untrusted_checks"],
+        serde_json::json!(["test -f src/storage.rs"])
     );
+    let refused = repo.ledger(&["verify", "S01"]);
+    assert_eq!(refused.code, 2, "{}{}", refused.stdout, refused.stderr);
+    assert!(refused.stderr.contains("untrusted"), "{}", refused.stderr);
+    let text = repo.ledger_ok(&["import", "LEDGER.md"]).stdout;
+    assert!(
+        text.contains("not trusted: verify will not run them")
+            && text.contains("git ledger trust S01"),
+        "{text}"
+    );
+
+    // `--trust-checks` vouches for them, as typing them with --check would;
+    // a dry run vouches for nothing.
+    let other = repo_with("sections.md");
+    other.ledger_ok(&["import", "LEDGER.md", "--dry-run", "--trust-checks"]);
+    assert!(!other.path().join(".git/git-ledger/trusted-checks").exists());
+    let trusted = other.ledger_json(&["import", "LEDGER.md", "--trust-checks"]);
+    assert_eq!(trusted["checks_trusted"], true);
+    let run = other.ledger(&["verify", "S01"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("PASS"), "{}", run.stdout);
+}
+
+// ------------------------------------------------------------------
+// Regressions: each test is named after the failure it pins.
+
+/// `import FILE --dry-run --json` of `md` in `repo`.
+fn dry(repo: &Repo, md: &str) -> Value {
+    repo.write("r.md", md);
+    repo.ledger_json(&["import", "r.md", "--dry-run"])
+}
+
+fn report_step<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no step {id} in {}", report["steps"]))
+}
+
+fn report_ids(report: &Value) -> Vec<String> {
+    report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn multibyte_characters_in_a_tests_line_no_longer_panic() {
+    let repo = Repo::new();
+    for tail in [
+        "to\u{2011}",
+        "abcé",
+        "测试中文",
+        "ab🚀",
+        "a – b",
+        "tést",
+        "x",
+    ] {
+        let md = format!(
+            "# Step 1\n## Tests\n{tail}\n\n## Step S01 – One\n- **Status:** done\n### Tests & commands run\n- {tail}\n### Verification\n{tail}\n"
+        );
+        repo.write("r.md", &md);
+        let r = repo.ledger(&["import", "r.md", "--dry-run"]);
+        assert_eq!(r.code, 0, "{tail:?}: {}{}", r.stdout, r.stderr);
+    }
+    // The tool's own export of a plain check (`make`) reads back.
+    repo.ledger_ok(&["add", "S01", "Build", "--check", "make"]);
+    repo.ledger_ok(&["mark", "S01", "done"]);
+    let md = repo.ledger_ok(&["export", "--format", "md"]).stdout;
+    let report = dry(&repo, &md);
+    assert_eq!(
+        report_step(&report, "S01")["checks"],
+        serde_json::json!(["make"])
+    );
+}
+
+#[test]
+fn many_dated_and_undated_history_lines_no_longer_panic() {
+    let repo = Repo::new();
+    let mut md =
+        "## Step S01 – One\n\n- **Status:** verified\n\n### Verification history\n\n".to_string();
+    for i in 0..40 {
+        if i % 3 == 0 {
+            md.push_str(&format!("- [x] Verified by run r{i}\n"));
+        } else {
+            md.push_str(&format!(
+                "- [x] Verified on 2026-01-{:02} by run r{i}\n",
+                28 - i % 27
+            ));
+        }
+    }
+    let report = dry(&repo, &md);
+    assert_eq!(report_step(&report, "S01")["history"], 40);
+}
+
+#[test]
+fn unknown_checkbox_marks_no_longer_swallow_the_item() {
+    let repo = Repo::new();
+    let report = dry(
+        &repo,
+        "- [ ] T001 First\n- [+] T002 Second\n- [✓] T003 Third\n- [o] T004 Fourth\n- [*] T005 Fifth\n- [v] T006 Sixth\n- [-] T007 Seventh\n- [ x] T008 Eighth\n",
+    );
+    assert_eq!(
+        report_ids(&report),
+        [
+            "T001", "T002", "T003", "T004", "T005", "T006", "T007", "T008"
+        ]
+    );
+    let status = |id| report_step(&report, id)["status"].clone();
+    assert_eq!(status("T001"), "not_started");
+    for done in ["T003", "T006", "T008"] {
+        assert_eq!(status(done), "completed_pending_verification", "{done}");
+    }
+    for unclear in ["T002", "T004", "T005", "T007"] {
+        assert_eq!(status(unclear), Value::Null, "{unclear}");
+    }
+    let warnings = report["warnings"].to_string();
+    for mark in ["[+]", "[o]", "[*]", "[-]"] {
+        assert!(warnings.contains(mark), "{mark} is reported: {warnings}");
+    }
+    // A legend gives the marks their meaning.
+    let legend = dry(
+        &repo,
+        "## Legend\n\n- `[+]` done\n- `[-]` in progress\n\n## Tasks\n\n- [+] T002 Second\n- [-] T007 Seventh\n",
+    );
+    assert_eq!(
+        report_step(&legend, "T002")["status"],
+        "completed_pending_verification"
+    );
+    assert_eq!(report_step(&legend, "T007")["status"], "in_progress");
+}
+
+#[test]
+fn link_and_hash_ids_are_no_longer_ignored() {
+    let repo = Repo::new();
+    let report = dry(
+        &repo,
+        "- [x] Add thing [md#004](tasks/md#004.md)\n- [ ] Fix the parser (#005)\n",
+    );
+    assert_eq!(report_ids(&report), ["md#004", "005"]);
+    assert_eq!(report_step(&report, "md#004")["title"], "Add thing");
+    assert_eq!(
+        report_step(&report, "md#004")["status"],
+        "completed_pending_verification"
+    );
+    assert!(report["without_id"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn bold_task_numbers_are_no_longer_ignored() {
+    let repo = Repo::new();
+    let report = dry(
+        &repo,
+        "## Tasks\n\n- [x] **0.1** Create base module\n- [ ] **0.2** Wire it\n",
+    );
+    assert_eq!(report_ids(&report), ["0.1", "0.2"]);
+    assert_eq!(report_step(&report, "0.1")["title"], "Create base module");
+}
+
+#[test]
+fn a_phase_label_no_longer_overrides_the_items_id() {
+    let repo = Repo::new();
+    let report = dry(
+        &repo,
+        "- [ ] Phase 1: Implement subtasks [md#238](x.md)\n- [ ] Phase 2: Test them [md#239](y.md)\n",
+    );
+    assert_eq!(
+        report_ids(&report),
+        ["md#238", "md#239"],
+        "no invented 1, 2"
+    );
+    assert_eq!(report_step(&report, "md#238")["phase"], "Phase 1");
+    // A plan word keeps its word: Epic 7 and Phase 7 never collide.
+    let words = dry(
+        &repo,
+        "- [x] Epic 7: Forecasting\n- [ ] Phase 7: Rollout\n- [x] Session 8a: Cleanup\n- [ ] Week 1: Kickoff\n- [ ] Day 2: Review\n- [ ] Sprint 2: Polish\n",
+    );
+    assert_eq!(
+        report_ids(&words),
+        [
+            "Epic-7",
+            "Phase-7",
+            "Session-8a",
+            "Week-1",
+            "Day-2",
+            "Sprint-2"
+        ]
+    );
+}
+
+#[test]
+fn a_leading_emoji_no_longer_hides_the_heading_id() {
+    let repo = Repo::new();
+    let report = dry(
+        &repo,
+        "## 🚨 Phase 0: Setup\n\n**Status:** done\n\n## Phase 1: Build\n\n**Status:** wip\n",
+    );
+    assert_eq!(report_ids(&report), ["Phase-0", "Phase-1"]);
+    assert_eq!(report_step(&report, "Phase-0")["title"], "Setup");
+    assert_eq!(
+        report_step(&report, "Phase-0")["status"],
+        "completed_pending_verification"
+    );
+}
+
+#[test]
+fn a_status_history_table_under_a_heading_id_is_no_longer_dropped() {
+    let repo = Repo::new();
+    let report = dry(
+        &repo,
+        "## G0 — Skeleton\n\n| 时间 | 状态 | 说明 |\n|---|---|---|\n| 2026-01-02 | 进行中 | 开始 |\n| 2026-01-05 | completed | 完成 |\n",
+    );
+    assert_eq!(report_ids(&report), ["G0"]);
+    assert_eq!(
+        report_step(&report, "G0")["status"],
+        "completed_pending_verification"
+    );
+    assert_eq!(report_step(&report, "G0")["history"], 2);
+}
+
+#[test]
+fn a_status_in_a_heading_is_no_longer_lost_or_glued_into_phases() {
+    let repo = Repo::new();
+    let report = dry(
+        &repo,
+        "## Phase 3.1: Setup ✅ COMPLETE\n\n- [x] T001: Structure\n- [ ] T002: Docs\n",
+    );
+    assert_eq!(report_ids(&report), ["Phase-3.1", "T001", "T002"]);
+    assert_eq!(
+        report_step(&report, "Phase-3.1")["status"],
+        "completed_pending_verification"
+    );
+    assert_eq!(report_step(&report, "Phase-3.1")["title"], "Setup");
+    assert_eq!(report_step(&report, "T001")["phase"], "Phase 3.1: Setup");
+}
+
+#[test]
+fn template_placeholders_no_longer_become_files_checks_or_dates() {
+    let repo = Repo::new();
+    let report = dry(
+        &repo,
+        "## Step S01 – _Title_\n\n- **Status:** not_started\n- **Last updated:** _YYYY-MM-DD_\n- **Files touched:**\n  - _e.g. `.github/workflows/ci.yml`_\n  - _…_\n\n### Tests & commands run\n\n- `mypy` (if used) – PASS/FAIL\n- `pytest` – PASS/FAIL\n\n### Observable invariants\n\n- _e.g. `make test` exits 0_\n",
+    );
+    let s = report_step(&report, "S01");
+    assert_eq!(s["owns"], serde_json::json!([]));
+    assert_eq!(s["checks"], serde_json::json!([]));
+    assert!(
+        report["warnings"].as_array().unwrap().is_empty(),
+        "{}",
+        report["warnings"]
+    );
+}
+
+#[test]
+fn import_no_longer_takes_over_an_existing_or_retired_step() {
+    let repo = Repo::new();
+    repo.ledger_ok(&["add", "S01", "Storage", "--owns", "src/storage/**"]);
+    repo.ledger_ok(&["add", "S02", "Old queue"]);
+    repo.ledger_ok(&["retire", "S02"]);
+    repo.write(
+        "TASKS.md",
+        "- [x] S01: Login page\n- [x] S02: New queue\n- [ ] S03: Search\n",
+    );
+    let report = repo.ledger_json(&["import", "TASKS.md"]);
+    let existing: Vec<(&str, bool)> = report["existing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["id"].as_str().unwrap(), e["retired"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(existing, [("S01", false), ("S02", true)]);
+    let card = repo.ledger_json(&["show", "S01"]);
+    assert_eq!(card["title"], "Storage", "untouched");
+    assert_eq!(card["owns"], serde_json::json!(["src/storage/**"]));
+    assert_eq!(repo.status_of("S01"), "not_started");
+    assert_eq!(repo.status_of("S03"), "not_started");
+    let text = repo.ledger_ok(&["import", "TASKS.md", "--dry-run"]).stdout;
+    assert!(
+        text.contains("--update lets the file update them"),
+        "{text}"
+    );
+
+    // --update is the explicit way.
+    let updated = repo.ledger_json(&["import", "TASKS.md", "--update"]);
+    assert_eq!(updated["existing"][0]["updated"], true);
+    assert_eq!(repo.ledger_json(&["show", "S01"])["title"], "Login page");
+    assert_eq!(repo.status_of("S01"), "completed_pending_verification");
+}
+
+#[test]
+fn order_and_structure_regressions() {
+    let repo = Repo::new();
+    // A dated [x] S13 no longer loses to an undated [ ] S13.
+    let r = dry(
+        &repo,
+        "## Tasks\n\n- [ ] S13 Search\n\n## 2026-01-20\n\n- [x] S13 Search shipped\n",
+    );
+    assert_eq!(
+        report_step(&r, "S13")["status"],
+        "completed_pending_verification"
+    );
+    // Phase headings level with the steps set their phase.
+    let r = dry(
+        &repo,
+        "## Phase 1\n\n## Step S01 – One\n- **Status:** done\n\n## Step S02 – Two\n- **Status:** done\n\n## Phase 2\n\n## Step S03 – Three\n- **Status:** todo\n",
+    );
+    assert_eq!(report_step(&r, "S02")["phase"], "Phase 1");
+    assert_eq!(report_step(&r, "S03")["phase"], "Phase 2");
+    // Steps (and so phases) come in document order, not first-seen order.
+    let r = dry(
+        &repo,
+        "## 2026-01-20\n\n- [x] T002 Two\n\n## Phase 1\n\n- [x] T001 One\n\n## Phase 2\n\n- [ ] T002 Two\n",
+    );
+    assert_eq!(report_ids(&r), ["T001", "T002"]);
+    assert_eq!(report_step(&r, "T002")["phase"], "Phase 2");
+    // `__init__.py` keeps its underscores; `<!--` in a code span hides nothing.
+    let r = dry(
+        &repo,
+        "## Step S01 – Pkg\n- **Status:** done\n- **Files touched:**\n  - src/pkg/__init__.py\n\nSee `<!--` here.\n\n## Step S02 – After\n- **Status:** done\n",
+    );
+    assert_eq!(
+        report_step(&r, "S01")["owns"],
+        serde_json::json!(["src/pkg/__init__.py"])
+    );
+    assert_eq!(report_ids(&r), ["S01", "S02"]);
+    // Setext headings and indented code are understood.
+    let r = dry(
+        &repo,
+        "Step S01 – Setext\n=================\n\n- **Status:** done\n\n    - [x] T900 inside code\n\nStep S02 – Two\n--------------\n\n- **Status:** wip\n",
+    );
+    assert_eq!(report_ids(&r), ["S01", "S02"]);
+    assert_eq!(report_step(&r, "S02")["status"], "in_progress");
+}
+
+#[test]
+fn several_status_changes_in_one_minute_survive_the_md_round_trip() {
+    let repo = Repo::new();
+    repo.write(
+        "LEDGER.md",
+        "## Step S01 – One\n\n- **Status:** verified\n\n### Verification history\n\n- [x] Verified on 2026-01-10 10:00:10 by run r1\n- [x] Drift detected on 2026-01-10 10:00:30 by run r1\n- [x] Verified on 2026-01-10 10:00:50 by run r1\n",
+    );
+    repo.commit_all("Ledger");
+    repo.ledger_ok(&["import", "LEDGER.md"]);
+    assert_eq!(repo.status_of("S01"), "verified");
+    let md = repo.ledger_ok(&["export", "--format", "md"]).stdout;
+    let copy = Repo::new();
+    copy.write("LEDGER.md", &md);
+    copy.commit_all("Exported ledger");
+    copy.ledger_ok(&["import", "LEDGER.md"]);
+    assert_eq!(copy.status_of("S01"), "verified", "exported:\n{md}");
+    let statuses = copy
+        .ledger_json(&["log", "S01"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "status")
+        .count();
+    assert_eq!(statuses, 3, "three changes in one minute stay three events");
+}
+
+#[test]
+fn a_fifo_is_refused_instead_of_blocking_forever() {
+    let repo = Repo::new();
+    let fifo = repo.path().join("ledger.md");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo is not available here");
+        return;
+    }
+    let r = repo.ledger(&["import", "ledger.md"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("named pipe (FIFO)"), "{}", r.stderr);
+    assert!(r.stderr.contains("hint: "), "{}", r.stderr);
+    assert!(repo.note_lines().is_empty());
+}
+
+#[test]
+fn an_imported_check_never_runs_before_it_is_trusted() {
+    let repo = Repo::new();
+    let pwned = repo.home.path().join("PWNED");
+    repo.write(
+        "TASKS.md",
+        &format!(
+            "## Step S01 – Setup\n\n- **Status:** completed_pending_verification\n\n### Observable invariants\n\n- `touch {}` exits 0\n",
+            pwned.display()
+        ),
+    );
+    repo.commit_all("Tasks");
+    let report = repo.ledger_json(&["import", "TASKS.md"]);
+    assert_eq!(report["checks_need_trust"], "git ledger trust S01");
+    for args in [&["verify", "S01"][..], &["verify", "--pending"][..]] {
+        let r = repo.ledger(args);
+        assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains("git ledger trust S01"), "{}", r.stderr);
+        assert!(
+            !pwned.exists(),
+            "{args:?} ran an untrusted imported command"
+        );
+    }
+    assert_eq!(repo.status_of("S01"), "completed_pending_verification");
+}
+
+#[test]
+fn a_check_holding_a_secret_is_reported_and_not_stored() {
+    let repo = Repo::new();
+    let token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+    repo.write(
+        "TASKS.md",
+        &format!("## Step S01 – Deploy\n\n- **Status:** done\n\n### Observable invariants\n\n- `curl -H 'Authorization: token {token}' https://api.example.com` exits 0\n- `make deploy-check` exits 0\n"),
+    );
+    repo.commit_all("Tasks");
+    let report = repo.ledger_json(&["import", "TASKS.md"]);
+    assert_eq!(report["secret_checks"][0]["step"], "S01");
+    assert_eq!(report["secret_checks"][0]["kind"], "a GitHub token");
+    let stored = repo.note_lines().join("\n");
+    assert!(!stored.contains(token), "{stored}");
+    assert_eq!(
+        repo.ledger_json(&["show", "S01"])["checks"],
+        serde_json::json!(["make deploy-check"]),
+        "the step comes in without that check"
+    );
+    let text = repo.ledger_ok(&["import", "TASKS.md", "--dry-run"]).stdout;
+    assert!(
+        text.contains("holds a GitHub token") && text.contains("environment variable"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_panic_while_reading_is_exit_3_in_one_line_and_writes_nothing() {
+    let repo = Repo::new();
+    repo.write("TASKS.md", "- [x] T1 One\n");
+    // RUST_BACKTRACE=1 asks for the trace on purpose; without it, one line.
+    let r = repo.ledger_env(
+        &[
+            ("GIT_LEDGER_TEST_IMPORT_PANIC", "1"),
+            ("RUST_BACKTRACE", "0"),
+        ],
+        &["import", "TASKS.md"],
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("error: internal error"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("while reading TASKS.md"), "{}", r.stderr);
+    assert!(!r.stderr.contains("panicked at"), "{}", r.stderr);
+    assert!(repo.note_lines().is_empty(), "nothing was written");
+}
+
+#[test]
+fn ids_auto_names_items_by_place_and_keeps_them_after_edits() {
+    let repo = Repo::new();
+    repo.write(
+        "TODO.md",
+        "# Plan\n\n## 1. Setup\n\nReference: PLAN.MD lines 191-281\n\n- [x] Create repo\n- [ ] Add CI\n\n## 2. Build\n\n- [ ] Compile \u{201a}\u{fa}\u{d6}\n",
+    );
+    repo.commit_all("Plan");
+    let plain = repo.ledger_json(&["import", "TODO.md", "--dry-run"]);
+    assert!(
+        plain["steps"].as_array().unwrap().is_empty(),
+        "no ids guessed without --ids auto"
+    );
+    assert_eq!(plain["without_id"].as_array().unwrap().len(), 3);
+    repo.ledger_ok(&["import", "TODO.md", "--ids", "auto", "--id-prefix", "P"]);
+    let status = repo.ledger_json(&["status"]);
+    assert_eq!(ids(&status), ["P1.1", "P1.2", "P2.1"]);
+    assert_eq!(
+        step(&status, "P1.1")["status"],
+        "completed_pending_verification"
+    );
+    assert_eq!(
+        step(&status, "P2.1")["title"],
+        "Compile ✅",
+        "mojibake repaired"
+    );
+    assert_eq!(
+        repo.ledger_json(&["show", "P1.2"])["refs"],
+        serde_json::json!(["PLAN.MD lines 191-281"])
+    );
+    // An item inserted above keeps the others' ids; nothing is taken over.
+    repo.write(
+        "TODO.md",
+        "# Plan\n\n## 1. Setup\n\nReference: PLAN.MD lines 191-281\n\n- [ ] Write the plan\n- [x] Create repo\n- [x] Add CI\n\n## 2. Build\n\n- [ ] Compile \u{201a}\u{fa}\u{d6}\n",
+    );
+    let again = repo.ledger_json(&["import", "TODO.md", "--ids", "auto", "--id-prefix", "P"]);
+    assert!(
+        again["existing"].as_array().unwrap().is_empty(),
+        "{}",
+        again["existing"]
+    );
+    let status = repo.ledger_json(&["status"]);
+    assert_eq!(ids(&status), ["P1.1", "P1.2", "P2.1", "P1.1a"]);
+    assert_eq!(step(&status, "P1.2")["title"], "Add CI");
+    assert_eq!(
+        step(&status, "P1.2")["status"],
+        "completed_pending_verification"
+    );
+    assert_eq!(step(&status, "P1.1a")["title"], "Write the plan");
+}
+
+#[test]
+fn a_section_of_file_paths_becomes_one_step_owning_them() {
+    let repo = Repo::new();
+    repo.write("src/a.ts", "1\n");
+    repo.write("src/b.ts", "2\n");
+    repo.commit_all("Code");
+    repo.write(
+        "MIGRATION.md",
+        "## Phase 1: Utilities\n\n- [x] `src/a.ts` → use the shared module\n- [ ] `src/b.ts` → merge\n\n## Phase 2: Cleanup\n\n- [x] `src/c.ts`\n",
+    );
+    let r = repo.ledger_json(&["import", "MIGRATION.md", "--ids", "auto"]);
+    assert_eq!(report_ids(&r), ["1", "2"]);
+    assert_eq!(
+        report_step(&r, "1")["owns"],
+        serde_json::json!(["src/a.ts", "src/b.ts"])
+    );
+    assert_eq!(report_step(&r, "1")["status"], "in_progress", "some ticked");
+    assert_eq!(
+        report_step(&r, "2")["status"],
+        "completed_pending_verification",
+        "all ticked"
+    );
+    assert_eq!(
+        repo.ledger_json(&["owners", "src/b.ts"])[0]["steps"][0]["id"],
+        "1"
+    );
+}
+
+#[test]
+fn status_emoji_bullets_hash_ids_and_other_languages_are_read() {
+    let repo = Repo::new();
+    let r = dry(
+        &repo,
+        "## Work\n\n- ✅ T001 Setup\n- T002 Build — DONE\n- 🔄 **T003**: Ship\n- T004 No status\n- [x] #123 Fix login\n\n| Task | Estado |\n|---|---|\n| T006 | Completado |\n| T007 | En progreso |\n",
+    );
+    assert_eq!(
+        report_ids(&r),
+        ["T001", "T002", "T003", "123", "T006", "T007"]
+    );
+    let status = |id| report_step(&r, id)["status"].clone();
+    assert_eq!(status("T001"), "completed_pending_verification");
+    assert_eq!(status("T002"), "completed_pending_verification");
+    assert_eq!(status("T003"), "in_progress");
+    assert_eq!(status("T007"), "in_progress");
+    assert_eq!(
+        r["unplaced"][0]["text"], "- T004 No status",
+        "a bullet without status is not guessed"
+    );
+}
+
+#[test]
+fn a_status_after_the_title_struck_items_and_front_matter() {
+    let repo = Repo::new();
+    let r = dry(
+        &repo,
+        "---\ntitle: Plan\n---\n\n# Plan\n\n- [ ] T001 Setup (in progress)\n- [ ] T002 Wire 🚧\n- [x] ~~T003 Dropped~~\n- [x] T004 Ship it\n",
+    );
+    assert_eq!(report_ids(&r), ["T001", "T002", "T003", "T004"]);
+    assert_eq!(report_step(&r, "T001")["status"], "in_progress");
+    assert_eq!(report_step(&r, "T001")["title"], "Setup");
+    assert_eq!(report_step(&r, "T002")["status"], "in_progress");
+    assert_eq!(
+        report_step(&r, "T003")["status"],
+        Value::Null,
+        "struck through: cancelled"
+    );
+    assert!(r["warnings"].to_string().contains("struck through"));
+    assert!(
+        r["unplaced"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("front matter")
+    );
 }

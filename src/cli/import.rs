@@ -7,16 +7,19 @@ use crate::error::{Outcome, user, user_hint};
 use crate::git::fingerprint::{fingerprint, owned_files};
 use crate::git::owns::Owns;
 use crate::git::repo::{head_commit, identity};
-use crate::ledger::{Kind, Status, time};
+use crate::ledger::{Kind, LedgerState, Status, step_id, time};
+use crate::markdown::auto_ids::{self, Known};
 use crate::markdown::events::{self, Planned};
-use crate::markdown::parse::{Options, Parsed, parse};
-use crate::markdown::report;
+use crate::markdown::model::{Options, Parsed};
+use crate::markdown::read::parse_owned;
+use crate::markdown::report::{self, Existing, Secret};
 use crate::output;
 use crate::redact::Redactor;
 use crate::store::{self, Draft};
 use anyhow::Result;
 use clap::Args;
 use git2::Repository;
+use regex::Regex;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -30,6 +33,18 @@ pub struct ImportArgs {
     /// What checked items, done, complete and ✅ become (default: completed_pending_verification)
     #[arg(long, value_name = "status")]
     pub checked_as: Option<String>,
+    /// `auto`: give items without an id one from their place in the document (2.1.3)
+    #[arg(long, value_name = "how", value_parser = ["auto"])]
+    pub ids: Option<String>,
+    /// With --ids auto: put this before every automatic id (e.g. TODO- gives TODO-2.1)
+    #[arg(long, value_name = "prefix", requires = "ids")]
+    pub id_prefix: Option<String>,
+    /// Let the file update steps the ledger already has (defined or retired)
+    #[arg(long)]
+    pub update: bool,
+    /// Trust the imported check commands in this clone, so verify runs them
+    #[arg(long)]
+    pub trust_checks: bool,
 }
 
 pub fn run(ctx: &Ctx, a: ImportArgs) -> Result<Outcome> {
@@ -42,10 +57,29 @@ pub fn run(ctx: &Ctx, a: ImportArgs) -> Result<Outcome> {
             )
         })?,
     };
+    let id_prefix = a.id_prefix.clone().unwrap_or_default();
+    if !id_prefix.is_empty() {
+        step_id::validate(&format!("{id_prefix}1")).map_err(|_| {
+            user_hint(
+                format!("--id-prefix: '{id_prefix}' cannot start a step id"),
+                "use a letter or digit, then letters, digits, '.', '_', '#' or '-' (e.g. --id-prefix TODO-)",
+            )
+        })?;
+    }
+    let opts = Options {
+        checked_as,
+        auto_ids: a.ids.is_some(),
+        id_prefix,
+    };
     let text = read_ledger(&a.file)?;
-    let parsed = parse(&text, &Options { checked_as });
     let shown = a.file.display().to_string();
-    let checks = imported_checks(&parsed);
+    // A panic anywhere in the import is caught by main's boundary (one
+    // line, exit 3) before anything is written: reading comes first.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("GIT_LEDGER_TEST_IMPORT_PANIC").is_some() {
+        panic!("injected by GIT_LEDGER_TEST_IMPORT_PANIC while reading {shown}");
+    }
+    let mut parsed = parse_owned(text, &opts);
 
     // A dry run is a preview: it works outside a repository, or in one
     // without a commit yet.
@@ -56,15 +90,15 @@ pub fn run(ctx: &Ctx, a: ImportArgs) -> Result<Outcome> {
         Err(e) => return Err(e),
     };
     let Some(repo) = repo else {
+        auto_ids::settle(&mut parsed, &[]);
         let planned = plan(&parsed, "-".into(), &|s| s.to_string());
         let out = report::Outcome {
             dry_run: true,
             planned: planned.len(),
-            already_present: 0,
-            written: 0,
-            commit: None,
+            checks: imported_checks(&parsed),
+            ..report::Outcome::default()
         };
-        emit(ctx, &shown, &parsed, &out, &checks);
+        emit(ctx, &shown, &parsed, &out);
         return Ok(Outcome::Ok);
     };
     let head = head_commit(&repo)?;
@@ -72,12 +106,26 @@ pub fn run(ctx: &Ctx, a: ImportArgs) -> Result<Outcome> {
         Err(_) if a.dry_run => "-".to_string(),
         other => other?,
     };
-    let red = Redactor::for_repo(&repo)?;
-    let mut planned = plan(&parsed, by, &|s| red.apply(s));
     let loaded = ctx.load(&repo)?;
-    add_fingerprints(&repo, &head.tree()?, &loaded.state, &parsed, &mut planned)?;
+    let state = &loaded.state;
+    auto_ids::settle(&mut parsed, &known_steps(state));
+    let red = Redactor::for_repo(&repo)?;
+    let secrets = drop_secret_checks(&mut parsed, &red);
+    let mut planned = plan(&parsed, by, &|s| red.apply(s));
     let present = existing_ids(&repo)?;
+    let existing = existing_steps(state, &parsed, &planned, &present, a.update);
+    let held: HashSet<&str> = existing
+        .iter()
+        .filter(|e| !e.updated)
+        .map(|e| e.id.as_str())
+        .collect();
+    planned.retain(|p| !held.contains(p.event.step.as_str()));
+    add_fingerprints(&repo, &head.tree()?, state, &parsed, &mut planned)?;
     let already = planned.iter().filter(|p| present.contains(&p.id)).count();
+    let checks: Vec<(String, String)> = imported_checks(&parsed)
+        .into_iter()
+        .filter(|(s, _)| !held.contains(s.as_str()))
+        .collect();
 
     let mut written = 0;
     if !a.dry_run && already < planned.len() {
@@ -97,8 +145,11 @@ pub fn run(ctx: &Ctx, a: ImportArgs) -> Result<Outcome> {
             },
         )?;
         written = fresh.len();
-        // Trust (SPEC 8): the person importing the file vouches for its
-        // check commands in this clone, as for commands typed with --check.
+    }
+    // Imported checks are untrusted (SPEC 8): the file may come from
+    // anywhere. `--trust-checks` is the explicit way to vouch for them.
+    let trusted = a.trust_checks && !a.dry_run && !checks.is_empty();
+    if trusted {
         let cmds: Vec<String> = checks.iter().map(|(_, c)| c.clone()).collect();
         crate::trust::allow_typed_here(&repo, &cmds);
     }
@@ -108,22 +159,30 @@ pub fn run(ctx: &Ctx, a: ImportArgs) -> Result<Outcome> {
         already_present: already,
         written,
         commit: Some(head.id().to_string()),
+        existing,
+        checks,
+        checks_trusted: trusted,
+        secrets,
     };
-    emit(ctx, &shown, &parsed, &out, &checks);
+    emit(ctx, &shown, &parsed, &out);
     Ok(Outcome::Ok)
 }
 
-fn emit(
-    ctx: &Ctx,
-    file: &str,
-    parsed: &Parsed,
-    out: &report::Outcome,
-    checks: &[(String, String)],
-) {
+fn emit(ctx: &Ctx, file: &str, parsed: &Parsed, out: &report::Outcome) {
     if ctx.json {
-        output::emit(&output::json(&report::to_json(file, parsed, out, checks)));
+        // Streamed: the report of a big file lists every line it could not
+        // place, and holding it whole would double the memory import needs.
+        use std::io::Write;
+        let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+        let res = serde_json::to_writer_pretty(&mut w, &report::to_json(file, parsed, out))
+            .map_err(std::io::Error::from)
+            .and_then(|_| w.write_all(b"\n"))
+            .and_then(|_| w.flush());
+        if res.is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) {
+            std::process::exit(0);
+        }
     } else {
-        output::emit(&report::to_text(file, parsed, out, checks));
+        output::emit(&report::to_text(file, parsed, out));
     }
 }
 
@@ -138,14 +197,109 @@ fn plan(parsed: &Parsed, by: String, redact: &dyn Fn(&str) -> String) -> Vec<Pla
     )
 }
 
-/// (step, command) for every check the file gives a step: what the import
-/// reports as `checks_imported`, and what is to be trusted in this clone.
+/// (step, command) for every check the file gives a step.
 fn imported_checks(parsed: &Parsed) -> Vec<(String, String)> {
     parsed
         .steps
         .iter()
         .flat_map(|s| s.checks.iter().map(|c| (s.id.clone(), c.clone())))
         .collect()
+}
+
+fn known_steps(state: &LedgerState) -> Vec<Known> {
+    state
+        .steps
+        .iter()
+        .filter(|s| s.defined.is_some())
+        .map(|s| Known {
+            id: s.id.clone(),
+            title: s.def.title.clone(),
+            phase: s.def.phase.clone(),
+        })
+        .collect()
+}
+
+/// Steps of the file whose id the ledger already has. One whose imported
+/// definition is already there came from this file before and is simply
+/// updated by it; any other (a step defined by hand, a retired one) is
+/// held back unless `--update` says to let the file update it.
+fn existing_steps(
+    state: &LedgerState,
+    parsed: &Parsed,
+    planned: &[Planned],
+    present: &HashSet<String>,
+    update: bool,
+) -> Vec<Existing> {
+    let mut out = Vec::new();
+    for s in &parsed.steps {
+        let Some(st) = state.step(&s.id).filter(|st| st.defined.is_some()) else {
+            continue;
+        };
+        let ours = planned
+            .iter()
+            .find(|p| p.event.step == s.id && p.event.kind == Kind::Define)
+            .is_some_and(|p| present.contains(&p.id));
+        if ours && !st.retired {
+            continue;
+        }
+        out.push(Existing {
+            id: s.id.clone(),
+            line: s.line,
+            title: st.def.title.clone(),
+            retired: st.retired,
+            updated: update,
+        });
+    }
+    out
+}
+
+/// Leaves out, and reports, check commands that hold a secret: a command
+/// is secret-bearing when redaction would change it.
+fn drop_secret_checks(parsed: &mut Parsed, red: &Redactor) -> Vec<Secret> {
+    let mut out = Vec::new();
+    for s in &mut parsed.steps {
+        let mut kept = Vec::new();
+        for cmd in std::mem::take(&mut s.checks) {
+            if red.apply(&cmd) == cmd {
+                kept.push(cmd);
+            } else {
+                out.push(Secret {
+                    step: s.id.clone(),
+                    line: s.line,
+                    kind: secret_kind(&cmd),
+                });
+            }
+        }
+        s.checks = kept;
+    }
+    out
+}
+
+/// A name for the kind of secret in `cmd`, for the report; never the secret.
+fn secret_kind(cmd: &str) -> String {
+    let shapes: [(&str, &str); 6] = [
+        (r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----", "a private key"),
+        (r"\b(AKIA|ASIA)[0-9A-Z]{16}\b", "an AWS access key"),
+        (
+            r"\b(gh[pousr]_|github_pat_)[A-Za-z0-9_]{20,}",
+            "a GitHub token",
+        ),
+        (r"\bsk-[A-Za-z0-9_-]{16,}", "an API key (sk-…)"),
+        (r"\bxox[abposr]-[A-Za-z0-9-]{8,}", "a Slack token"),
+        (r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}", "a bearer token"),
+    ];
+    for (re, kind) in shapes {
+        if Regex::new(re).is_ok_and(|r| r.is_match(cmd)) {
+            return kind.to_string();
+        }
+    }
+    let assignment = Regex::new(
+        r"\b([A-Z][A-Z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)[A-Z0-9_]*)\s*[=:]",
+    );
+    if let Some(c) = assignment.ok().and_then(|r| r.captures(cmd)) {
+        return format!("a value for {}", &c[1]);
+    }
+    "a secret value (from a secret-named environment variable, .env or ledger.redact)".to_string()
 }
 
 fn existing_ids(repo: &Repository) -> Result<HashSet<String>> {
@@ -158,7 +312,7 @@ fn existing_ids(repo: &Repository) -> Result<HashSet<String>> {
 fn add_fingerprints(
     repo: &Repository,
     tree: &git2::Tree<'_>,
-    state: &crate::ledger::LedgerState,
+    state: &LedgerState,
     parsed: &Parsed,
     planned: &mut [Planned],
 ) -> Result<()> {
@@ -200,9 +354,10 @@ fn file_name(p: &Path) -> String {
 }
 
 /// The file as UTF-8 text, or an error that says what is wrong with it.
+/// Only regular files are read: a FIFO or a device would block or never end.
 fn read_ledger(path: &Path) -> Result<String> {
     let shown = path.display();
-    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+    let io_error = |e: std::io::Error| match e.kind() {
         std::io::ErrorKind::NotFound => user_hint(
             format!("cannot read '{shown}': no such file"),
             "give the path of a markdown ledger, e.g. git ledger import docs/IMPLEMENTATION_LEDGER.md",
@@ -216,7 +371,31 @@ fn read_ledger(path: &Path) -> Result<String> {
             "check the file's permissions (ls -l)",
         ),
         _ => user(format!("cannot read '{shown}': {e}")),
-    })?;
+    };
+    let meta = std::fs::metadata(path).map_err(io_error)?;
+    if meta.is_dir() {
+        return Err(io_error(std::io::ErrorKind::IsADirectory.into()));
+    }
+    if !meta.is_file() {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        let what = if t.is_fifo() {
+            "a named pipe (FIFO)"
+        } else if t.is_socket() {
+            "a socket"
+        } else if t.is_char_device() || t.is_block_device() {
+            "a device"
+        } else {
+            "not a regular file"
+        };
+        return Err(user_hint(
+            format!("cannot read '{shown}': it is {what}, not a file"),
+            format!(
+                "save the ledger to a file first, e.g. cat '{shown}' > ledger.md && git ledger import ledger.md"
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(io_error)?;
     if bytes.contains(&0) {
         return Err(user_hint(
             format!("'{shown}' looks like a binary file, not markdown"),

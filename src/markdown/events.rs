@@ -3,10 +3,11 @@
 //! it, so importing the same file twice plans the same ids and the store
 //! adds nothing the second time.
 
-use super::parse::{HistoryEntry, Parsed, ParsedStep};
+use super::model::{ClaimFrom, Parsed, ParsedStep};
 use crate::ledger::event::hash_id;
 use crate::ledger::{Event, Kind, Status};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 /// A `note` that keeps a step's "Tests & commands run" lines as written.
 pub const TESTS_RUN_TOPIC: &str = "tests_run";
@@ -128,83 +129,105 @@ fn earliest(s: &ParsedStep) -> Option<String> {
         .min()
 }
 
-fn status_event(
-    s: &ParsedStep,
-    status: Status,
-    at: Option<&str>,
-    run: Option<&str>,
-    msg: Option<&str>,
-    ctx: &Context<'_>,
-) -> Planned {
-    let mut event = Event::draft(
-        &s.id,
-        Kind::Status,
-        at.map_or_else(|| ctx.now.clone(), str::to_string),
-        ctx.by.clone(),
-        "import",
-    )
-    .with("status", status.as_str());
-    event.run = run.map(str::to_string);
-    if let Some(m) = msg.filter(|m| !m.trim().is_empty()) {
-        event.set("msg", (ctx.redact)(m));
+/// Builds status events, numbering repeats: the same status at the same
+/// minute by the same run, twice (an export rounds to minutes), is two
+/// events, each with its own id.
+struct Statuses<'a, 'c> {
+    step: &'a ParsedStep,
+    ctx: &'a Context<'c>,
+    seen: HashMap<String, usize>,
+    out: Vec<Planned>,
+}
+
+impl Statuses<'_, '_> {
+    fn push(&mut self, status: Status, at: Option<&str>, run: Option<&str>, msg: Option<&str>) {
+        let s = self.step;
+        let mut event = Event::draft(
+            &s.id,
+            Kind::Status,
+            at.map_or_else(|| self.ctx.now.clone(), str::to_string),
+            self.ctx.by.clone(),
+            "import",
+        )
+        .with("status", status.as_str());
+        event.run = run.map(str::to_string);
+        if let Some(m) = msg.filter(|m| !m.trim().is_empty()) {
+            event.set("msg", (self.ctx.redact)(m));
+        }
+        let mut parts = vec![
+            s.id.as_str(),
+            "status",
+            status.as_str(),
+            at.unwrap_or(""),
+            run.unwrap_or(""),
+        ];
+        let key = parts.join("\0");
+        let n = self.seen.entry(key).or_insert(0);
+        *n += 1;
+        let repeat = n.to_string();
+        if *n > 1 {
+            parts.push(&repeat);
+        }
+        self.out.push(Planned {
+            id: import_id(&parts),
+            event,
+        });
     }
-    let id = import_id(&[
-        &s.id,
-        "status",
-        status.as_str(),
-        at.unwrap_or(""),
-        run.unwrap_or(""),
-    ]);
-    Planned { event, id }
 }
 
 /// The dated history in date order (undated entries keep their place),
 /// then the current status when the history does not already end on it.
+/// An undated checkbox or table claim is older than any dated entry: a
+/// dated `[x] S13` in a log wins over an undated `[ ] S13` in a list.
 fn statuses(s: &ParsedStep, ctx: &Context<'_>) -> Vec<Planned> {
-    let mut history: Vec<&HistoryEntry> = s.history.iter().collect();
-    history.sort_by(|a, b| match (&a.at, &b.at) {
-        (Some(x), Some(y)) => x.cmp(y),
-        _ => std::cmp::Ordering::Equal,
-    });
-    let mut out: Vec<Planned> = history
-        .iter()
-        .map(|h| {
-            status_event(
-                s,
-                h.status,
-                h.at.as_deref(),
-                h.run.as_deref(),
-                h.msg.as_deref(),
-                ctx,
-            )
-        })
-        .collect();
-    let current = s.status.as_ref().and_then(|c| c.status.map(|st| (st, c)));
-    if let Some((status, claim)) = current
+    let history = s.history_in_order();
+    let mut b = Statuses {
+        step: s,
+        ctx,
+        seen: HashMap::new(),
+        out: Vec::new(),
+    };
+    let claim = s.status.as_ref().and_then(|c| c.status.map(|st| (st, c)));
+    let first_dated = history.iter().find_map(|h| h.at.clone());
+    let last_dated = history.iter().rev().find_map(|h| h.at.clone());
+    let mark_first = claim.is_some_and(|(_, c)| c.from == ClaimFrom::Mark)
+        && s.updated.is_none()
+        && first_dated.is_some();
+    if mark_first && let Some((status, c)) = claim {
+        b.push(
+            status,
+            first_dated.as_deref(),
+            s.run.as_deref(),
+            c.msg.as_deref(),
+        );
+    }
+    for h in &history {
+        b.push(
+            h.status,
+            h.at.as_deref(),
+            h.run.as_deref(),
+            h.msg.as_deref(),
+        );
+    }
+    if !mark_first
+        && let Some((status, c)) = claim
         && history.last().is_none_or(|h| h.status != status)
     {
-        let last_dated = history.iter().rev().find_map(|h| h.at.clone());
         let at = match (&s.updated, last_dated) {
             (Some(u), Some(h)) => Some(u.clone().max(h)),
             (Some(u), None) => Some(u.clone()),
             (None, h) => h,
         };
-        out.push(status_event(
-            s,
-            status,
-            at.as_deref(),
-            s.run.as_deref(),
-            claim.msg.as_deref(),
-            ctx,
-        ));
+        b.push(status, at.as_deref(), s.run.as_deref(), c.msg.as_deref());
     }
-    out
+    b.out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::markdown::parse::{Options, parse};
+    use crate::markdown::model::Options;
+    use crate::markdown::read::parse;
 
     fn ctx_plan(text: &str) -> Vec<Planned> {
         let ident = |s: &str| s.to_string();

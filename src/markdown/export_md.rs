@@ -44,9 +44,10 @@ pub fn render(board: &Board<'_>) -> String {
     if board.steps.len() > 1 {
         out.push_str("## Progress\n\n");
         for p in board.phases() {
+            // A phase's name in code: `Phase 2 ✅` must not read back as a step.
             out.push_str(&format!(
                 "- {}: {}/{} verified{}\n",
-                p.name.as_deref().unwrap_or("(no phase)"),
+                p.name.as_deref().map_or("(no phase)".into(), code_span),
                 p.count(Status::Verified),
                 p.total,
                 match p.count(Status::DriftDetected) {
@@ -67,7 +68,14 @@ pub fn render(board: &Board<'_>) -> String {
 fn step(b: &BoardStep<'_>) -> String {
     let s = b.state;
     let d = &s.def;
-    let mut out = format!("## Step {} – {}\n\n", s.id, one_line(&d.title));
+    // An id the reader would take for something else (`16` is `Step-16`
+    // after "Step") goes in backticks, which it takes as written.
+    let id = if super::ids::reads_back(&s.id) {
+        s.id.clone()
+    } else {
+        code_span(&s.id)
+    };
+    let mut out = format!("## Step {id} – {}\n\n", escape_inline(&d.title));
     let mut status = b.status.as_str().to_string();
     if b.live_drift {
         status.push_str(" (seen at HEAD, not yet recorded");
@@ -76,7 +84,7 @@ fn step(b: &BoardStep<'_>) -> String {
         }
         status.push(')');
     } else if let Some(msg) = s.mark.as_ref().and_then(|m| m.msg.as_deref()) {
-        status.push_str(&format!(" — {}", one_line(msg)));
+        status.push_str(&format!(" — {}", escape_inline(msg)));
     }
     out.push_str(&format!("- **Status:** {status}\n"));
     let updated = s
@@ -91,7 +99,7 @@ fn step(b: &BoardStep<'_>) -> String {
         out.push_str(&format!("- **Responsible run ID:** {run}\n"));
     }
     if let Some(p) = &d.phase {
-        out.push_str(&format!("- **Phase:** {}\n", one_line(p)));
+        out.push_str(&format!("- **Phase:** {}\n", escape_inline(p)));
     }
     if s.retired {
         out.push_str("- **Retired:** yes (its history stays in the ledger)\n");
@@ -101,7 +109,7 @@ fn step(b: &BoardStep<'_>) -> String {
     if !d.refs.is_empty() {
         out.push_str("- **Blueprint references:**\n");
         for r in &d.refs {
-            out.push_str(&format!("  - {}\n", one_line(r)));
+            out.push_str(&format!("  - {}\n", escape_inline(r)));
         }
     }
     if d.owns.is_empty() {
@@ -264,6 +272,23 @@ fn list_items(list: &[String]) -> String {
 
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Text on one line with everything markdown would read as markup (raw
+/// HTML, emphasis, code, links, entities, a closing `#`) escaped, so the
+/// heading shows the title as it is and `import` reads it back exactly.
+fn escape_inline(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in one_line(s).chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '#' | '~' | '|' | '!'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A summary line that would read as a heading or a rule is escaped.

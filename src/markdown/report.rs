@@ -2,12 +2,14 @@
 //! statuses found, notes, duplicates, items without id, conflicts, and
 //! every line that could not be placed.
 
-use super::parse::{Entry, Parsed, Shape};
+use super::model::{Entry, Parsed, Shape};
 use crate::ledger::Status;
 use crate::output::width;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// What happened to the planned events.
+#[derive(Default)]
 pub struct Outcome {
     pub dry_run: bool,
     pub planned: usize,
@@ -15,6 +17,33 @@ pub struct Outcome {
     pub written: usize,
     /// The commit the events are bound to, when there is a repository.
     pub commit: Option<String>,
+    /// Steps of the file whose id the ledger already has.
+    pub existing: Vec<Existing>,
+    /// (step, command) of every check imported.
+    pub checks: Vec<(String, String)>,
+    /// The checks were trusted in this clone (`--trust-checks`).
+    pub checks_trusted: bool,
+    /// Check commands not stored because they hold a secret.
+    pub secrets: Vec<Secret>,
+}
+
+/// A step id the ledger already has (defined or retired).
+pub struct Existing {
+    pub id: String,
+    pub line: usize,
+    /// Its title in the ledger.
+    pub title: String,
+    pub retired: bool,
+    /// `--update` let the file update it.
+    pub updated: bool,
+}
+
+/// A check command left out because it holds a secret.
+pub struct Secret {
+    pub step: String,
+    pub line: usize,
+    /// "a GitHub token", "the value of $API_TOKEN", …
+    pub kind: String,
 }
 
 fn status_counts(parsed: &Parsed, shape: Shape) -> Vec<(String, usize)> {
@@ -51,14 +80,56 @@ fn dated_statuses(parsed: &Parsed) -> usize {
         .count()
 }
 
-fn entries(list: &[Entry]) -> Value {
-    list.iter()
-        .map(|e| json!({"line": e.line, "text": e.text, "reason": e.reason}))
-        .collect()
+/// One step of the JSON report.
+#[derive(Serialize)]
+struct StepJson<'a> {
+    id: &'a str,
+    title: &'a str,
+    line: usize,
+    shape: &'static str,
+    phase: &'a Option<String>,
+    status: Option<&'static str>,
+    status_text: Option<&'a str>,
+    auto_id: bool,
+    owns: &'a [String],
+    checks: &'a [String],
+    refs: &'a [String],
+    history: usize,
 }
 
-pub fn to_json(file: &str, parsed: &Parsed, out: &Outcome, checks: &[(String, String)]) -> Value {
+#[derive(Serialize)]
+struct Span2 {
+    from: usize,
+    to: usize,
+}
+
+/// The JSON report, borrowing what it shows: a big file's report is
+/// written out without first being copied into a tree of values.
+#[derive(Serialize)]
+pub struct JsonReport<'a> {
+    file: &'a str,
+    dry_run: bool,
+    lines: usize,
+    shapes: Value,
+    steps: Vec<StepJson<'a>>,
+    notes: usize,
+    duplicates: &'a [super::model::Duplicate],
+    without_id: &'a [Entry],
+    conflicts: Vec<Span2>,
+    comments: Vec<Span2>,
+    warnings: &'a [Entry],
+    unplaced: &'a [Entry],
+    events: Value,
+    checks_imported: Vec<Value>,
+    checks_trusted: bool,
+    checks_need_trust: Option<String>,
+    secret_checks: Vec<Value>,
+    existing: Vec<Value>,
+}
+
+pub fn to_json<'a>(file: &'a str, parsed: &'a Parsed, out: &'a Outcome) -> JsonReport<'a> {
     let r = &parsed.report;
+    let checks = &out.checks;
     let mut shapes = serde_json::Map::new();
     for shape in Shape::ALL {
         let counts: serde_json::Map<String, Value> = status_counts(parsed, shape)
@@ -75,41 +146,58 @@ pub fn to_json(file: &str, parsed: &Parsed, out: &Outcome, checks: &[(String, St
         }
         shapes.insert(shape.key().into(), v);
     }
-    let steps: Vec<Value> = parsed
+    let steps = parsed
         .steps
         .iter()
-        .map(|s| {
-            json!({
-                "id": s.id, "title": s.title, "line": s.line, "shape": s.shape.key(),
-                "phase": s.phase,
-                "status": s.final_status().map(Status::as_str),
-                "status_text": s.status.as_ref().map(|c| c.said.clone()),
-                "owns": s.owns, "checks": s.checks, "refs": s.refs,
-                "history": s.history.len(),
-            })
+        .map(|s| StepJson {
+            id: &s.id,
+            title: &s.title,
+            line: s.line,
+            shape: s.shape.key(),
+            phase: &s.phase,
+            status: s.final_status().map(Status::as_str),
+            status_text: s.status.as_ref().map(|c| c.said.as_str()),
+            auto_id: s.auto_id,
+            owns: &s.owns,
+            checks: &s.checks,
+            refs: &s.refs,
+            history: s.history.len(),
         })
         .collect();
-    json!({
-        "file": file,
-        "dry_run": out.dry_run,
-        "lines": r.lines,
-        "shapes": shapes,
-        "steps": steps,
-        "notes": parsed.notes.len(),
-        "duplicates": r.duplicates.iter().map(|d| json!({"id": d.id, "line": d.line, "first_line": d.first_line})).collect::<Vec<_>>(),
-        "without_id": entries(&r.without_id),
-        "conflicts": r.conflicts.iter().map(|(a, b)| json!({"from": a, "to": b})).collect::<Vec<_>>(),
-        "comments": r.comments.iter().map(|(a, b)| json!({"from": a, "to": b})).collect::<Vec<_>>(),
-        "warnings": entries(&r.warnings),
-        "unplaced": entries(&r.unplaced),
-        "events": {
+    let spans = |v: &[(usize, usize)]| v.iter().map(|&(from, to)| Span2 { from, to }).collect();
+    JsonReport {
+        file,
+        dry_run: out.dry_run,
+        lines: r.lines,
+        shapes: Value::Object(shapes),
+        steps,
+        notes: parsed.notes.len(),
+        duplicates: &r.duplicates,
+        without_id: &r.without_id,
+        conflicts: spans(&r.conflicts),
+        comments: spans(&r.comments),
+        warnings: &r.warnings,
+        unplaced: &r.unplaced,
+        events: json!({
             "planned": out.planned,
             "already_present": out.already_present,
             "written": out.written,
             "commit": out.commit,
-        },
-        "checks_imported": checks.iter().map(|(s, c)| json!({"step": s, "cmd": c})).collect::<Vec<_>>(),
-    })
+        }),
+        checks_imported: checks.iter().map(|(s, c)| json!({"step": s, "cmd": c})).collect(),
+        checks_trusted: out.checks_trusted,
+        checks_need_trust: (!out.checks_trusted && !checks.is_empty()).then(|| trust_command(checks)),
+        secret_checks: out
+            .secrets
+            .iter()
+            .map(|x| json!({"step": x.step, "line": x.line, "kind": x.kind}))
+            .collect(),
+        existing: out
+            .existing
+            .iter()
+            .map(|e| json!({"id": e.id, "line": e.line, "ledger_title": e.title, "retired": e.retired, "updated": e.updated}))
+            .collect(),
+    }
 }
 
 fn clip(s: &str, max: usize) -> String {
@@ -140,7 +228,7 @@ fn runs(list: &[Entry]) -> Vec<(usize, usize, usize, &str, &str)> {
     let mut out: Vec<(usize, usize, usize, &str, &str)> = Vec::new();
     for e in list {
         match out.last_mut() {
-            Some(run) if run.4 == e.reason && e.line <= run.1 + 3 => {
+            Some(run) if *run.4 == *e.reason && e.line <= run.1 + 3 => {
                 run.1 = e.line;
                 run.2 += 1;
             }
@@ -150,8 +238,9 @@ fn runs(list: &[Entry]) -> Vec<(usize, usize, usize, &str, &str)> {
     out
 }
 
-pub fn to_text(file: &str, parsed: &Parsed, out: &Outcome, checks: &[(String, String)]) -> String {
+pub fn to_text(file: &str, parsed: &Parsed, out: &Outcome) -> String {
     let r = &parsed.report;
+    let checks = &out.checks;
     let mut s = format!(
         "import {file}: {} step(s), {} note(s){}\n",
         parsed.steps.len(),
@@ -186,6 +275,25 @@ pub fn to_text(file: &str, parsed: &Parsed, out: &Outcome, checks: &[(String, St
         s.push_str("  nothing that names a step was found\n");
     } else {
         s.push_str(&crate::output::table(&rows));
+    }
+    let auto: Vec<&str> = parsed
+        .steps
+        .iter()
+        .filter(|st| st.auto_id)
+        .map(|st| st.id.as_str())
+        .collect();
+    if !auto.is_empty() {
+        let shown: Vec<&str> = auto.iter().take(5).copied().collect();
+        s.push_str(&format!(
+            "automatic ids (--ids auto): {} step(s) named by their place: {}{}\n",
+            auto.len(),
+            shown.join(", "),
+            if auto.len() > shown.len() {
+                ", …"
+            } else {
+                ""
+            }
+        ));
     }
     if !r.duplicates.is_empty() {
         s.push_str("duplicates (the first one counts):\n");
@@ -261,11 +369,66 @@ pub fn to_text(file: &str, parsed: &Parsed, out: &Outcome, checks: &[(String, St
             out.written, out.already_present
         ));
     }
-    if !checks.is_empty() {
+    if !out.existing.is_empty() {
+        let kept: Vec<&Existing> = out.existing.iter().filter(|e| !e.updated).collect();
+        if !kept.is_empty() {
+            s.push_str(&format!(
+                "already in the ledger, not imported ({}; --update lets the file update them):\n",
+                kept.len()
+            ));
+        }
+        for e in &kept {
+            let what = if e.retired { "retired" } else { "defined" };
+            s.push_str(&format!(
+                "  line {}  {}  — {what} in the ledger as \"{}\"\n",
+                e.line,
+                e.id,
+                clip(&e.title, 50)
+            ));
+        }
+        let updated = out.existing.iter().filter(|e| e.updated).count();
+        if updated > 0 {
+            s.push_str(&format!(
+                "updated from the file (--update): {updated} step(s) already in the ledger\n"
+            ));
+        }
+    }
+    if !out.secrets.is_empty() {
         s.push_str(&format!(
-            "checks: {} command(s) imported as checks (git ledger show ID lists them)\n",
-            checks.len()
+            "check commands holding a secret, not imported ({}):\n",
+            out.secrets.len()
         ));
+        for x in &out.secrets {
+            s.push_str(&format!(
+                "  line {}  {}  — the command holds {}; pass it through an environment variable instead (e.g. \"$API_TOKEN\") and add the check with git ledger edit {} --check '…'\n",
+                x.line, x.step, x.kind, x.step
+            ));
+        }
+    }
+    if !checks.is_empty() {
+        if out.checks_trusted {
+            s.push_str(&format!(
+                "checks: {} command(s) imported and trusted in this clone (--trust-checks)\n",
+                checks.len()
+            ));
+        } else {
+            s.push_str(&format!(
+                "checks: {} command(s) imported; not trusted: verify will not run them until you have read them and run\n  {}\n",
+                checks.len(),
+                trust_command(checks)
+            ));
+        }
     }
     s
+}
+
+/// `git ledger trust S01 S02`: the command that allows the imported checks.
+fn trust_command(checks: &[(String, String)]) -> String {
+    let mut ids: Vec<&str> = Vec::new();
+    for (step, _) in checks {
+        if !ids.contains(&step.as_str()) {
+            ids.push(step);
+        }
+    }
+    format!("git ledger trust {}", ids.join(" "))
 }
