@@ -460,3 +460,33 @@ fn two_clones_on_two_branches_share_the_plan_but_not_each_others_progress() {
     assert_eq!(step(&sa, "S04")["status"], "not_started");
     assert_eq!(step(&sb, "S02")["title"], "API");
 }
+
+#[test]
+fn the_board_shows_what_is_done_where_with_branches() {
+    let r = verified_on_feature();
+    let html = r
+        .ledger_ok(&["export", "--format", "html", "--branches"])
+        .stdout;
+    assert!(html.contains("What is done where"), "the matrix section");
+    let section = &html[html.find("id=\"branches\"").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(section.contains("<th>feature</th>"), "{section}");
+    assert!(section.contains("<th>main (here)</th>"), "{section}");
+    assert!(section.contains(">S02</a>"), "{section}");
+    assert!(
+        section.contains("verified") && section.contains("not started"),
+        "{section}"
+    );
+    assert!(
+        html.contains("branch <b>main</b>"),
+        "the branch it was made for"
+    );
+    let json = r.ledger_json(&["export", "--branches"]);
+    assert_eq!(
+        json["branches"]["steps"][0]["on"]["feature"], "verified",
+        "{json}"
+    );
+    assert_eq!(json["branches"]["steps"][0]["on"]["main"], "not_started");
+    let plain = r.ledger_ok(&["export", "--format", "html"]).stdout;
+    assert!(!plain.contains("What is done where"), "only on request");
+}

@@ -5,6 +5,7 @@ use super::Ctx;
 use crate::drift::assess;
 use crate::error::Outcome;
 use crate::ledger::Status;
+use crate::markdown::board::BranchMatrix;
 use crate::output;
 use crate::store;
 use anyhow::Result;
@@ -65,11 +66,11 @@ fn cell(s: Status) -> &'static str {
     }
 }
 
-pub fn run(ctx: &Ctx, remotes: bool, all: bool) -> Result<Outcome> {
-    let repo = ctx.repo()?;
-    let branches = branches(&repo, remotes)?;
+/// Each step of the shared plan, with its status on each branch.
+pub fn matrix(ctx: &Ctx, repo: &Repository, remotes: bool, all: bool) -> Result<BranchMatrix> {
+    let branches = branches(repo, remotes)?;
     // The plan is shared: the rows are the same on every branch.
-    let plan = ctx.load(&repo)?;
+    let plan = ctx.load(repo)?;
     let steps = if all {
         plan.state.defined_steps()
     } else {
@@ -77,64 +78,93 @@ pub fn run(ctx: &Ctx, remotes: bool, all: bool) -> Result<Outcome> {
     };
     let mut columns: Vec<Vec<Status>> = Vec::new();
     for b in &branches {
-        let loaded = store::load_at(&repo, Some(b.commit))?;
+        let loaded = store::load_at(repo, Some(b.commit))?;
         let here: Vec<_> = steps
             .iter()
             .map(|s| loaded.state.step(&s.id).unwrap_or(s))
             .collect();
         columns.push(
-            assess(&repo, &loaded.sight, &here)?
+            assess(repo, &loaded.sight, &here)?
                 .into_iter()
                 .map(|l| l.effective)
                 .collect(),
         );
     }
-    if ctx.json {
-        let rows: Vec<Value> = steps
+    Ok(BranchMatrix {
+        current: branches.iter().position(|b| b.current),
+        rows: steps
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let on: Map<String, Value> = branches
+                (
+                    s.id.clone(),
+                    s.def.title.clone(),
+                    columns.iter().map(|c| c[i]).collect(),
+                )
+            })
+            .collect(),
+        branches: branches.into_iter().map(|b| b.name).collect(),
+    })
+}
+
+pub fn run(ctx: &Ctx, remotes: bool, all: bool) -> Result<Outcome> {
+    let repo = ctx.repo()?;
+    let commits: Vec<String> = branches(&repo, remotes)?
+        .iter()
+        .map(|b| b.commit.to_string())
+        .collect();
+    let m = matrix(ctx, &repo, remotes, all)?;
+    if ctx.json {
+        let rows: Vec<Value> = m
+            .rows
+            .iter()
+            .map(|(id, title, on)| {
+                let on: Map<String, Value> = m
+                    .branches
                     .iter()
-                    .zip(&columns)
-                    .map(|(b, col)| (b.name.clone(), json!(col[i].as_str())))
+                    .zip(on)
+                    .map(|(b, s)| (b.clone(), json!(s.as_str())))
                     .collect();
-                json!({ "id": s.id, "title": s.def.title, "on": on })
+                json!({ "id": id, "title": title, "on": on })
             })
             .collect();
         output::emit(&output::json(&json!({
-            "branches": branches.iter().map(|b| json!({
-                "name": b.name, "commit": b.commit.to_string(), "current": b.current,
+            "branches": m.branches.iter().enumerate().map(|(i, b)| json!({
+                "name": b, "commit": commits.get(i), "current": m.current == Some(i),
             })).collect::<Vec<_>>(),
             "steps": rows,
         })));
         return Ok(Outcome::Ok);
     }
-    if steps.is_empty() {
+    if m.rows.is_empty() {
         output::say("No steps yet.");
         return Ok(Outcome::Ok);
     }
     let p = ctx.paint(&repo);
     let mut header = vec![p.bold("ID"), p.bold("TITLE")];
-    header.extend(branches.iter().map(|b| {
-        let name = if b.current {
-            format!("*{}", b.name)
+    header.extend(m.branches.iter().enumerate().map(|(i, b)| {
+        let name = if m.current == Some(i) {
+            format!("*{b}")
         } else {
-            b.name.clone()
+            b.clone()
         };
         p.bold(&name)
     }));
     let mut rows = vec![header];
-    for (i, s) in steps.iter().enumerate() {
-        let mut row = vec![s.id.clone(), s.def.title.clone()];
-        row.extend(columns.iter().map(|col| p.status(col[i], cell(col[i]))));
+    for (id, title, on) in &m.rows {
+        let mut row = vec![id.clone(), title.clone()];
+        row.extend(on.iter().map(|s| p.status(*s, cell(*s))));
         rows.push(row);
     }
     let mut out = output::table(&rows);
     out.push('\n');
-    for (b, col) in branches.iter().zip(&columns) {
-        let verified = col.iter().filter(|s| **s == Status::Verified).count();
-        out.push_str(&format!("{}: {verified}/{} verified\n", b.name, col.len()));
+    for (i, b) in m.branches.iter().enumerate() {
+        let verified = m
+            .rows
+            .iter()
+            .filter(|(_, _, on)| on[i] == Status::Verified)
+            .count();
+        out.push_str(&format!("{b}: {verified}/{} verified\n", m.rows.len()));
     }
     output::emit(&out);
     Ok(Outcome::Ok)

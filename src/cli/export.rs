@@ -47,6 +47,9 @@ pub struct ExportArgs {
     /// (needs -o; stop with Ctrl-C)
     #[arg(long, requires = "output")]
     pub watch: bool,
+    /// Add each step's status on each local branch (html and json)
+    #[arg(long, conflicts_with = "at")]
+    pub branches: bool,
     #[command(flatten)]
     pub at: AtArg,
 }
@@ -80,7 +83,7 @@ pub fn run(ctx: &Ctx, mut a: ExportArgs) -> Result<Outcome> {
         }
         return super::serve::watch(ctx, &repo, &a, format);
     }
-    let (text, steps) = document(ctx, &repo, format, a.all, &a.at)?;
+    let (text, steps) = document(ctx, &repo, format, a.all, &a.at, a.branches)?;
     match &a.output {
         None => output::emit_exact(&text),
         Some(path) => {
@@ -102,13 +105,14 @@ pub(super) fn document(
     format: &str,
     all: bool,
     at: &AtArg,
+    branches: bool,
 ) -> Result<(String, usize)> {
     let mode = if format == "html" {
         Some(export_html::Mode::File)
     } else {
         None
     };
-    with_board(ctx, repo, at, all, None, |board, lives, tip| {
+    with_board(ctx, repo, at, all, branches, None, |board, lives, tip| {
         let text = match (format, mode) {
             ("json", _) => output::json(&to_json(board, lives, tip)).into_string(),
             (_, Some(mode)) => export_html::render(board, mode),
@@ -126,6 +130,7 @@ pub(super) fn served_html(ctx: &Ctx, repo: &Repository, version: &str) -> Result
         repo,
         &AtArg { at: None },
         false,
+        false,
         Some(version.to_string()),
         |board, _, _| export_html::render(board, export_html::Mode::Served),
     )
@@ -137,6 +142,7 @@ fn with_board<R>(
     repo: &Repository,
     at: &AtArg,
     all: bool,
+    branches: bool,
     live_version: Option<String>,
     render: impl FnOnce(&Board<'_>, &[Live], Option<String>) -> R,
 ) -> Result<R> {
@@ -273,6 +279,11 @@ fn with_board<R>(
             burn_up: trend,
             live_version,
             with_retired: all,
+            branches: if branches {
+                Some(super::branches::matrix(ctx, repo, false, all)?)
+            } else {
+                None
+            },
         },
         timeline,
     };
@@ -425,7 +436,7 @@ fn to_json(board: &Board<'_>, lives: &[Live], tip: Option<String>) -> Value {
         })
         .collect();
     let totals = board.totals();
-    json!({
+    let mut doc = json!({
         "format": "git-ledger-export",
         "version": 1,
         "project": board.project,
@@ -437,7 +448,17 @@ fn to_json(board: &Board<'_>, lives: &[Live], tip: Option<String>) -> Value {
                   "drift": totals.count(Status::DriftDetected)},
         "phases": phases,
         "steps": steps,
-    })
+    });
+    if let Some(m) = &board.context.branches {
+        doc["branches"] = json!({
+            "names": m.branches,
+            "steps": m.rows.iter().map(|(id, _, on)| json!({
+                "id": id,
+                "on": m.branches.iter().zip(on).map(|(b, s)| (b.clone(), json!(s.as_str()))).collect::<serde_json::Map<String, Value>>(),
+            })).collect::<Vec<_>>(),
+        });
+    }
+    doc
 }
 
 /// Fails early, before any work, when `-o` cannot be written: no

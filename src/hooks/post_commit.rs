@@ -26,19 +26,48 @@ pub fn run() -> Result<Verdict> {
     if info.trailers.is_empty() {
         // Whether a step the parent's view watches owns a changed path:
         // the new commit brings no note, so the parent's view (cached by
-        // the command before) answers it without a view of the new commit.
+        // the command before, with its globs beside it) answers it.
         let parent = info.commit.parent_id(0).ok();
-        let state = match parent {
-            Some(p) => store::load_at(&repo, Some(p))?.state,
-            None => store::load(&repo)?.state,
+        let tip = store::tip(&repo)?;
+        let watch = match (tip, parent) {
+            (Some(t), Some(p)) => store::cache::watch(&repo, t, p).or_else(|| {
+                // Not cached: the parent's view, followed from the nearest
+                // cached one, leaves its globs beside it.
+                store::trace("post-commit: the parent's view is not cached");
+                store::load_at(&repo, Some(p)).ok()?;
+                store::cache::watch(&repo, t, p)
+            }),
+            _ => None,
         };
-        let paths = info.changed(&repo)?;
-        let concerned = state
-            .active_steps()
-            .iter()
-            .any(|s| touch::watched(s) && paths.iter().any(|p| may_own(&s.def.owns, p)));
-        if !concerned {
-            return Ok(Verdict::Pass);
+        match watch {
+            Some(watch) => {
+                let paths = info.changed(&repo)?;
+                let touches = |watched: bool| {
+                    watch
+                        .steps
+                        .iter()
+                        .any(|(w, owns)| (*w || !watched) && paths.iter().any(|p| may_own(owns, p)))
+                };
+                if !touches(true) {
+                    if !touches(false) {
+                        // No owned file changed: the new commit's view is
+                        // the parent's, for the next commit's hook too.
+                        watch.carry_to(&repo, info.id);
+                    }
+                    return Ok(Verdict::Pass);
+                }
+            }
+            None => {
+                let state = store::load(&repo)?.state;
+                let paths = info.changed(&repo)?;
+                let concerned = state
+                    .active_steps()
+                    .iter()
+                    .any(|s| touch::watched(s) && paths.iter().any(|p| may_own(&s.def.owns, p)));
+                if !concerned {
+                    return Ok(Verdict::Pass);
+                }
+            }
         }
     }
     let message = format!("git-ledger: post-commit {}", short(&info.id.to_string()));

@@ -35,6 +35,18 @@ pub struct BoardContext {
     pub live_version: Option<String>,
     /// Retired steps are on the board (`--all`).
     pub with_retired: bool,
+    /// Each step's status on each branch (`--branches`).
+    pub branches: Option<BranchMatrix>,
+}
+
+/// What is done where: each step's status on each branch, side by side.
+#[derive(Debug, Clone, Default)]
+pub struct BranchMatrix {
+    /// Branch names; `current` the one checked out, if any.
+    pub branches: Vec<String>,
+    pub current: Option<usize>,
+    /// (step id, title, its status on each branch, in `branches` order).
+    pub rows: Vec<(String, String, Vec<Status>)>,
 }
 
 /// One day's end: steps verified and steps in the plan.

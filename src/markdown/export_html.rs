@@ -222,6 +222,9 @@ pub fn render(board: &Board<'_>, mode: Mode) -> String {
     ));
     out.push_str(&overview(board, &totals));
     out.push_str(&phases(board));
+    if let Some(m) = &board.context.branches {
+        out.push_str(&branch_matrix(m));
+    }
     out.push_str(&trend(&board.context.burn_up));
     out.push_str(&steps(board, &links));
     out.push_str(&timeline(board, &links));
@@ -299,6 +302,36 @@ fn phases(board: &Board<'_>) -> String {
             r.total,
             r.count(Status::DriftDetected)
         ));
+    }
+    out.push_str("</tbody>\n</table></div>\n</section>\n");
+    out
+}
+
+/// What is done where: a row per step, a column per branch.
+fn branch_matrix(m: &crate::markdown::board::BranchMatrix) -> String {
+    let mut out = String::from(
+        "<section id=\"branches\">\n<h2>What is done where</h2>\n<div class=\"card wide\"><table class=\"matrix\">\n<thead><tr><th>Step</th><th>Title</th>",
+    );
+    for (i, b) in m.branches.iter().enumerate() {
+        let mark = if m.current == Some(i) { " (here)" } else { "" };
+        out.push_str(&format!("<th>{}{mark}</th>", esc(b)));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for (id, title, on) in &m.rows {
+        out.push_str(&format!(
+            "<tr><td><a href=\"#{}\">{}</a></td><td>{}</td>",
+            step_anchor(id),
+            esc(id),
+            esc(title)
+        ));
+        for s in on {
+            out.push_str(&format!(
+                "<td class=\"cell\">{} {}</td>",
+                dot(Some(*s)),
+                label(*s)
+            ));
+        }
+        out.push_str("</tr>\n");
     }
     out.push_str("</tbody>\n</table></div>\n</section>\n");
     out

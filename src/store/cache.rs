@@ -86,4 +86,75 @@ pub fn save(repo: &Repository, loaded: &Loaded) {
     };
     cache_file::write(&path(repo, loaded.sight.at.as_deref()), KIND, FORMAT, &body);
     cache_file::prune(&dir(repo), ".view", KEEP);
+    save_watch(repo, loaded);
+}
+
+/// Beside each view, what the post-commit hook needs of it: every active
+/// step's owned globs, marked `W` when a change to them is drift (the
+/// step is verified or pending) and `U` otherwise. A commit that touches
+/// no watched glob ends the hook without reading the view.
+fn save_watch(repo: &Repository, loaded: &Loaded) {
+    let (Some(tip), Some(at)) = (loaded.tip, loaded.sight.at.as_deref()) else {
+        return;
+    };
+    let mut body = format!("{tip}\n");
+    for s in loaded.state.active_steps() {
+        if s.def.owns.is_empty() {
+            continue;
+        }
+        body.push(if crate::ingest::touch::watched(s) {
+            'W'
+        } else {
+            'U'
+        });
+        body.push_str(&s.def.owns.join("\u{1f}"));
+        body.push('\n');
+    }
+    write_watch(repo, at, &body);
+}
+
+fn write_watch(repo: &Repository, at: &str, body: &str) {
+    let path = dir(repo).join(format!("{at}.watch"));
+    cache_file::write(&path, WATCH, FORMAT, body.as_bytes());
+    cache_file::prune(&dir(repo), ".watch", KEEP);
+}
+
+const WATCH: &str = "watch";
+
+/// What the view of `tip` seen from `at` watches, when it is cached.
+pub struct Watch {
+    body: String,
+    /// Owned globs per step, and whether a change to them is drift.
+    pub steps: Vec<(bool, Vec<String>)>,
+}
+
+impl Watch {
+    /// The same for `commit`, a child of the commit this was read for that
+    /// touched no owned file: its view is the same.
+    pub fn carry_to(&self, repo: &Repository, commit: Oid) {
+        write_watch(repo, &commit.to_string(), &self.body);
+    }
+}
+
+pub fn watch(repo: &Repository, tip: Oid, at: Oid) -> Option<Watch> {
+    let body = cache_file::read(&dir(repo).join(format!("{at}.watch")), WATCH, FORMAT)?;
+    let body = String::from_utf8(body).ok()?;
+    let mut lines = body.lines();
+    if lines.next()? != tip.to_string() {
+        return None;
+    }
+    let steps = lines
+        .filter_map(|l| {
+            let watched = match l.as_bytes().first()? {
+                b'W' => true,
+                b'U' => false,
+                _ => return None,
+            };
+            Some((
+                watched,
+                l[1..].split('\u{1f}').map(str::to_string).collect(),
+            ))
+        })
+        .collect();
+    Some(Watch { body, steps })
 }
