@@ -29,9 +29,18 @@ COMMIT_GRAPH=${COMMIT_GRAPH:-1}
 here="$(cd "$(dirname "$0")/.." && pwd)"
 lib="$here/bench/lib"
 if [ -z "${GIT_LEDGER:-}" ]; then
-    echo "building git-ledger (release)…" >&2
-    cargo build --release --quiet --manifest-path "$here/Cargo.toml"
-    GIT_LEDGER="$here/target/release/git-ledger"
+    # The binary install.sh installs (statically linked on Linux with glibc).
+    echo "building git-ledger (release, as install.sh does)…" >&2
+    host=$(rustc -vV | sed -n 's/^host: //p')
+    case "$host" in
+    *-linux-gnu)
+        RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
+            cargo build --release --quiet --target "$host" --manifest-path "$here/Cargo.toml"
+        GIT_LEDGER="$here/target/$host/release/git-ledger" ;;
+    *)
+        cargo build --release --quiet --manifest-path "$here/Cargo.toml"
+        GIT_LEDGER="$here/target/release/git-ledger" ;;
+    esac
 fi
 L="$GIT_LEDGER"
 export PATH="$(dirname "$L"):$PATH"

@@ -18,7 +18,7 @@ def git(*args):
 
 
 have = {l.split()[1] for l in git("notes", "--ref", "ledger", "list").splitlines() if l}
-recent = [c for c in git("rev-list", "-n", "3000", "HEAD").split() if c not in have][:500]
+recent = [c for c in git("rev-list", "-n", "20000", "HEAD").split() if c not in have][:500]
 try:
     n = int(open(".git/ledger-bench-seq").read())
 except (OSError, ValueError):

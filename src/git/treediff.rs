@@ -12,12 +12,34 @@ pub fn changed_files(
     old: Option<&Tree<'_>>,
     new: &Tree<'_>,
 ) -> Result<Vec<String>, git2::Error> {
+    Ok(changed_blobs(repo, old, new)?
+        .into_iter()
+        .map(|c| c.path)
+        .collect())
+}
+
+/// A file that differs: its path and its blob on each side (None: absent,
+/// or a directory there).
+pub struct Changed {
+    pub path: String,
+    pub before: Option<Oid>,
+    pub after: Option<Oid>,
+}
+
+/// [`changed_files`] with the blob ids on each side, so that a caller
+/// reading the files needs no lookup by path (each would read the trees
+/// above the file again).
+pub fn changed_blobs(
+    repo: &Repository,
+    old: Option<&Tree<'_>>,
+    new: &Tree<'_>,
+) -> Result<Vec<Changed>, git2::Error> {
     let mut out = Vec::new();
     if old.is_some_and(|o| o.id() == new.id()) {
         return Ok(out);
     }
     diff_level(repo, old, Some(new), "", &mut out)?;
-    out.sort();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
 
@@ -42,7 +64,7 @@ fn diff_level(
     old: Option<&Tree<'_>>,
     new: Option<&Tree<'_>>,
     dir: &str,
-    out: &mut Vec<String>,
+    out: &mut Vec<Changed>,
 ) -> Result<(), git2::Error> {
     let before = entries(old);
     let after = entries(new);
@@ -74,7 +96,11 @@ fn diff_level(
         let file_before = b.filter(|e| !e.2);
         let file_after = a.filter(|e| !e.2);
         if file_before != file_after {
-            out.push(path);
+            out.push(Changed {
+                path,
+                before: file_before.map(|e| e.0),
+                after: file_after.map(|e| e.0),
+            });
         }
     }
     Ok(())

@@ -15,11 +15,11 @@ use super::{Loaded, cache, notes, view};
 use crate::git::fingerprint::{fingerprint, owned_files};
 use crate::git::history::History;
 use crate::git::owns::{Owns, may_own};
-use crate::git::treediff::changed_files;
+use crate::git::treediff::{changed_blobs, changed_files};
 use crate::ledger::fold::Viewpoint;
 use crate::ledger::record::{Body, Stored};
 use git2::{Oid, Repository};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// How far back along first parents a cached view is looked for.
 const DEPTH: usize = 64;
@@ -147,21 +147,39 @@ fn advance_notes(repo: &Repository, mut base: Loaded, tip: Oid) -> Option<Loaded
     let mut ids = Ids::load(repo).filter(|i| i.tip == old.to_string())?;
     let old_tree = repo.find_commit(old).ok()?.tree().ok()?;
     let new_tree = repo.find_commit(tip).ok()?.tree().ok()?;
-    let mut commits: BTreeSet<String> = BTreeSet::new();
-    for p in changed_files(repo, Some(&old_tree), &new_tree).ok()? {
-        let hex: String = p.chars().filter(|c| *c != '/').collect();
-        if matches!(hex.len(), 40 | 64) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            commits.insert(hex.to_ascii_lowercase());
+    // Per annotated commit, its note's blobs before and after (two when
+    // a merge left it both flat and fanned out).
+    let mut commits: BTreeMap<String, (Vec<Oid>, Vec<Oid>)> = BTreeMap::new();
+    for c in changed_blobs(repo, Some(&old_tree), &new_tree).ok()? {
+        let hex: String = c.path.chars().filter(|ch| *ch != '/').collect();
+        if !(matches!(hex.len(), 40 | 64) && hex.bytes().all(|b| b.is_ascii_hexdigit())) {
+            continue;
         }
+        let slot = commits.entry(hex.to_ascii_lowercase()).or_default();
+        slot.0.extend(c.before);
+        slot.1.extend(c.after);
         if commits.len() > LIMIT {
             return None;
         }
     }
+    let odb = repo.odb().ok()?;
+    let text_of = |blobs: &[Oid]| -> Option<String> {
+        let mut text = Vec::new();
+        for b in blobs {
+            if !text.is_empty() && !text.ends_with(b"\n") {
+                text.push(b'\n');
+            }
+            text.extend_from_slice(odb.read(*b).ok()?.data());
+        }
+        Some(String::from_utf8_lossy(&text).into_owned())
+    };
     let mut added: Vec<Stored> = Vec::new();
     let mut skipped_more = 0usize;
-    for c in &commits {
-        let before = parse_note(&notes::note_text_in(repo, &old_tree, c).ok()?);
-        let after = parse_note(&notes::note_text_in(repo, &new_tree, c).ok()?);
+    for (c, (before_blobs, after_blobs)) in &commits {
+        // The changed blobs alone: lines of a form of the note that did
+        // not change are neither new nor gone.
+        let before = parse_note(&text_of(before_blobs)?);
+        let after = parse_note(&text_of(after_blobs)?);
         let had: HashSet<&str> = before.records.iter().map(|r| &*r.id).collect();
         let has: HashSet<&str> = after.records.iter().map(|r| &*r.id).collect();
         if had.iter().any(|id| !has.contains(id)) || after.skipped.len() < before.skipped.len() {
