@@ -54,16 +54,50 @@ fn walk(
     owners: &[&Owns],
     out: &mut [Vec<OwnedFile>],
 ) -> Result<(), git2::Error> {
+    // Which candidates can own something below each subdirectory, from
+    // their literal prefixes: those confined to a longer prefix by its
+    // next component, the others everywhere. One pass, not a test of
+    // every candidate against every subdirectory.
+    let mut anywhere: Vec<usize> = Vec::new();
+    let mut by_name: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    for &i in candidates {
+        let mut placed = false;
+        let mut names: Vec<&str> = Vec::new();
+        for p in owners[i].prefixes() {
+            match p.strip_prefix(dir) {
+                Some(rest) if !rest.is_empty() => {
+                    names.push(rest.split('/').next().unwrap_or(rest));
+                }
+                _ if dir.starts_with(p.as_str()) => {
+                    anywhere.push(i);
+                    placed = true;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if !placed {
+            names.sort_unstable();
+            names.dedup();
+            for n in names {
+                by_name.entry(n).or_default().push(i);
+            }
+        }
+    }
     for entry in tree.iter() {
         let name = String::from_utf8_lossy(entry.name_bytes());
         let path = format!("{dir}{name}");
         if entry.kind() == Some(ObjectType::Tree) {
             let sub_dir = format!("{path}/");
-            let next: Vec<usize> = candidates
+            let mut next: Vec<usize> = anywhere
                 .iter()
                 .copied()
                 .filter(|&i| owners[i].could_match_under(&sub_dir))
                 .collect();
+            if let Some(named) = by_name.get(name.as_ref()) {
+                next.extend(named.iter().copied());
+                next.sort_unstable();
+            }
             if !next.is_empty() {
                 let sub = repo.find_tree(entry.id())?;
                 walk(repo, &sub, &sub_dir, &next, owners, out)?;

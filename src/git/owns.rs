@@ -54,6 +54,12 @@ impl Owns {
         )
     }
 
+    /// The literal directory prefixes the positive patterns are confined
+    /// to ("" for a pattern that can match anywhere).
+    pub fn prefixes(&self) -> &[String] {
+        &self.prefixes
+    }
+
     /// Whether anything below directory `dir` ("a/b/", with the slash) can be owned.
     pub fn could_match_under(&self, dir: &str) -> bool {
         self.prefixes
