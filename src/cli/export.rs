@@ -173,12 +173,26 @@ fn with_board<R>(
     let owned = owned_files_many(repo, &tree, &matchers.iter().collect::<Vec<_>>())?;
     let red = Redactor::for_repo(repo)?;
 
+    // Each step's events and timeline entries, grouped once (not searched
+    // for every step: a ledger of 100,000 steps made that quadratic).
+    let mut by_step: std::collections::HashMap<&str, Vec<&Located>> =
+        std::collections::HashMap::new();
+    for l in &events {
+        by_step.entry(l.event.step.as_str()).or_default().push(l);
+    }
+    let mut timeline_of: std::collections::HashMap<&str, Vec<&TimelineEntry>> =
+        std::collections::HashMap::new();
+    for t in &timeline {
+        if matches!(t.kind, Kind::Status | Kind::Evidence | Kind::Ack) {
+            timeline_of.entry(t.step.as_str()).or_default().push(t);
+        }
+    }
     let board_steps: Vec<BoardStep<'_>> = steps
         .iter()
         .zip(&lives)
         .zip(owned)
         .map(|((s, live), files)| {
-            let mine: Vec<&Located> = events.iter().filter(|l| l.event.step == s.id).collect();
+            let mine: Vec<&Located> = by_step.get(s.id.as_str()).cloned().unwrap_or_default();
             let evidence: Vec<&Located> = mine
                 .iter()
                 .rev()
@@ -220,14 +234,10 @@ fn with_board<R>(
                         .collect(),
                     owned_more,
                     owner: s.mark.as_ref().map(|m| name_of(&m.by).to_string()),
-                    history: timeline
-                        .iter()
-                        .filter(|t| {
-                            t.step == s.id
-                                && matches!(t.kind, Kind::Status | Kind::Evidence | Kind::Ack)
-                        })
-                        .cloned()
-                        .collect(),
+                    history: timeline_of
+                        .get(s.id.as_str())
+                        .map(|v| v.iter().map(|t| (*t).clone()).collect())
+                        .unwrap_or_default(),
                     last_checks: last_checks(&s.def.checks, &evidence, &red),
                     ref_files: s
                         .def

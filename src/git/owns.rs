@@ -6,31 +6,73 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 #[derive(Clone)]
 pub struct Owns {
-    matcher: Gitignore,
+    /// None when every pattern is a plain directory (`src/api/**`) or a
+    /// plain path (`docs/api.md`): those are matched by prefix, without
+    /// compiling a matcher (a ledger of 100,000 steps compiled 100,000).
+    matcher: Option<Gitignore>,
+    /// The plain patterns: a directory (with its slash) or a path.
+    plain: Vec<Plain>,
     /// Literal directory prefixes the positive patterns are confined to
     /// ("" when a pattern can match anywhere), to skip unrelated subtrees.
     prefixes: Vec<String>,
     empty: bool,
 }
 
+#[derive(Clone, Debug, PartialEq)]
+enum Plain {
+    /// `dir/**`: every file below `dir/`.
+    Below(String),
+    /// `a/b.rs` (with a slash, no glob): that path, or anything below it.
+    Path(String),
+}
+
+/// The plain form of a pattern, when it has one: anchored (a slash before
+/// its end), no negation, no glob characters but a final `/**`.
+fn plain(p: &str) -> Option<Plain> {
+    if p.starts_with(['!', '#']) || p.contains(['*', '?', '[', '\\']) && !p.ends_with("/**") {
+        return None;
+    }
+    let body = p.strip_prefix('/').unwrap_or(p);
+    if let Some(dir) = body.strip_suffix("/**") {
+        let literal =
+            !dir.is_empty() && !dir.contains(['*', '?', '[', '\\']) && !dir.ends_with('/');
+        return literal.then(|| Plain::Below(format!("{dir}/")));
+    }
+    let anchored = p.starts_with('/') || body.trim_end_matches('/').contains('/');
+    (anchored && !body.ends_with('/') && !body.is_empty() && !body.contains(['*', '?', '[', '\\']))
+        .then(|| Plain::Path(body.to_string()))
+}
+
 impl Owns {
     pub fn new(patterns: &[String]) -> Result<Owns, String> {
-        let mut builder = GitignoreBuilder::new("");
         let mut prefixes = Vec::new();
         for p in patterns {
             check_pattern(p)?;
-            builder
-                .add_line(None, p)
-                .map_err(|e| format!("invalid glob '{p}': {}", first_line(&e.to_string())))?;
             if !p.starts_with('!') && !p.starts_with('#') {
                 prefixes.push(literal_prefix(p));
             }
+        }
+        let plains: Vec<Option<Plain>> = patterns.iter().map(|p| plain(p)).collect();
+        if plains.iter().all(Option::is_some) {
+            return Ok(Owns {
+                matcher: None,
+                plain: plains.into_iter().flatten().collect(),
+                prefixes,
+                empty: patterns.is_empty(),
+            });
+        }
+        let mut builder = GitignoreBuilder::new("");
+        for p in patterns {
+            builder
+                .add_line(None, p)
+                .map_err(|e| format!("invalid glob '{p}': {}", first_line(&e.to_string())))?;
         }
         let matcher = builder
             .build()
             .map_err(|e| format!("invalid globs: {}", first_line(&e.to_string())))?;
         Ok(Owns {
-            matcher,
+            matcher: Some(matcher),
+            plain: Vec::new(),
             prefixes,
             empty: patterns.is_empty(),
         })
@@ -48,8 +90,19 @@ impl Owns {
         if self.empty || path.is_empty() || path.starts_with('/') {
             return false;
         }
+        let Some(matcher) = &self.matcher else {
+            return self.plain.iter().any(|p| match p {
+                Plain::Below(dir) => path.starts_with(dir.as_str()),
+                Plain::Path(lit) => {
+                    path == lit
+                        || path
+                            .strip_prefix(lit.as_str())
+                            .is_some_and(|rest| rest.starts_with('/'))
+                }
+            });
+        };
         matches!(
-            self.matcher.matched_path_or_any_parents(path, is_dir),
+            matcher.matched_path_or_any_parents(path, is_dir),
             Match::Ignore(_)
         )
     }
@@ -199,6 +252,48 @@ mod tests {
         assert!(o.matches("src/main.rs", false));
         assert!(!o.matches("src/vendor/theirs.rs", false));
         assert!(o.matches("src/vendor/ours.rs", false));
+    }
+
+    /// Plain patterns are matched without a compiled matcher: the answers
+    /// must be the gitignore matcher's.
+    #[test]
+    fn plain_patterns_match_as_the_gitignore_matcher_does() {
+        let paths = [
+            "src/storage/a.rs",
+            "src/storage/x/y.rs",
+            "src/storage",
+            "src/storagex/a.rs",
+            "docs/api.md",
+            "docs/api.md/inner.txt",
+            "x/docs/api.md",
+            "docs/api.mdx",
+        ];
+        for pats in [
+            vec!["src/storage/**"],
+            vec!["/src/storage/**"],
+            vec!["docs/api.md"],
+            vec!["/docs/api.md", "src/storage/**"],
+        ] {
+            let pats: Vec<String> = pats.iter().map(|s| s.to_string()).collect();
+            let fast = Owns::new(&pats).unwrap();
+            assert!(fast.matcher.is_none(), "{pats:?} is plain");
+            let mut builder = GitignoreBuilder::new("");
+            for p in &pats {
+                builder.add_line(None, p).unwrap();
+            }
+            let slow = builder.build().unwrap();
+            for path in paths {
+                let want = matches!(
+                    slow.matched_path_or_any_parents(path, false),
+                    Match::Ignore(_)
+                );
+                assert_eq!(fast.matches(path, false), want, "{pats:?} on {path}");
+            }
+        }
+        for not_plain in ["*.rs", "build/", "src/*/x.rs", "!src/a.rs", "docs"] {
+            let o = Owns::new(&[not_plain.to_string()]).unwrap();
+            assert!(o.matcher.is_some(), "{not_plain}");
+        }
     }
 
     #[test]

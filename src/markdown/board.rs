@@ -135,13 +135,15 @@ impl Board<'_> {
     /// a step does not reorder them), steps without a phase last.
     pub fn phases(&self) -> Vec<PhaseRow> {
         let mut rows = self.phases_seen();
+        let order: std::collections::HashMap<&str, usize> = self
+            .context
+            .phase_order
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.as_str(), i))
+            .collect();
         let rank = |r: &PhaseRow| match &r.name {
-            Some(n) => self
-                .context
-                .phase_order
-                .iter()
-                .position(|p| p == n)
-                .unwrap_or(usize::MAX - 1),
+            Some(n) => order.get(n.as_str()).copied().unwrap_or(usize::MAX - 1),
             None => usize::MAX,
         };
         // Stable: phases the order does not know keep their first-seen place.
@@ -151,11 +153,14 @@ impl Board<'_> {
 
     fn phases_seen(&self) -> Vec<PhaseRow> {
         let mut rows: Vec<PhaseRow> = Vec::new();
+        let mut place: std::collections::HashMap<Option<&str>, usize> =
+            std::collections::HashMap::new();
         for s in &self.steps {
             let name = &s.state.def.phase;
-            let i = match rows.iter().position(|r| &r.name == name) {
-                Some(i) => i,
+            let i = match place.get(&name.as_deref()) {
+                Some(&i) => i,
                 None => {
+                    place.insert(name.as_deref(), rows.len());
                     rows.push(PhaseRow {
                         name: name.clone(),
                         counts: [0; 5],
@@ -186,9 +191,10 @@ impl Board<'_> {
 /// Phase names in the order define events first named them.
 pub fn phase_order(events: &[Located]) -> Vec<String> {
     let mut order: Vec<String> = Vec::new();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for l in events.iter().filter(|l| l.event.kind == Kind::Define) {
         if let Some(p) = l.event.str_field("phase")
-            && !order.iter().any(|o| o == p)
+            && seen.insert(p)
         {
             order.push(p.to_string());
         }

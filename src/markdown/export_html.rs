@@ -755,13 +755,12 @@ fn timeline(board: &Board<'_>, links: &Links<'_>) -> String {
         return out;
     }
     let shown = &board.timeline[..board.timeline.len().min(TIMELINE_LIMIT)];
-    let title = |id: &str| {
-        board
-            .steps
-            .iter()
-            .find(|s| s.state.id == id)
-            .map(|s| s.state.def.title.as_str())
-    };
+    let titles: std::collections::HashMap<&str, &str> = board
+        .steps
+        .iter()
+        .map(|s| (s.state.id.as_str(), s.state.def.title.as_str()))
+        .collect();
+    let title = |id: &str| titles.get(id).copied();
     out.push_str("<ol class=\"timeline\">\n");
     // Per day, newest first; within a day one group per step, the step
     // with the latest event first.
