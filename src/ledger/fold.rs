@@ -231,7 +231,7 @@ impl LedgerState {
         }
     }
 
-    /// The plan part of a `define` or `retire`, as [`apply_seen`] does it.
+    /// The plan part of a `define` or `retire`: the same in every view.
     fn apply_seen_plan(&mut self, located: &Stored) {
         let e = &located.record;
         let idx = self.index_of(&e.step);
@@ -344,24 +344,13 @@ impl LedgerState {
         if e.step.is_empty() {
             return;
         }
+        if matches!(e.body, Body::Define(_) | Body::Retire) {
+            self.apply_seen_plan(located);
+        }
         let step = self.step_mut(&e.step);
         step.head = e.id.to_string();
         match &e.body {
-            Body::Define(d) => {
-                if let Some((first, other)) = apply_define(step, &located.commit, e, d) {
-                    self.note_collision(&e.step, first, other);
-                }
-                if !d.resolves.is_empty() {
-                    self.collisions.retain(|c| {
-                        c.step != *e.step
-                            || !c
-                                .definitions
-                                .iter()
-                                .all(|def| d.resolves.iter().any(|r| **r == *def.event))
-                    });
-                }
-            }
-            Body::Retire => step.retired = true,
+            Body::Define(_) | Body::Retire => {}
             _ if !applies => {}
             Body::Status(s) => apply_status(step, &located.commit, e, s, by_content),
             Body::Evidence(ev) => {
