@@ -568,3 +568,74 @@ fn an_unscoped_step_imported_as_drifted_has_a_way_out() {
         "Nothing to do: every step is verified.\n"
     );
 }
+
+/// Point 6: a verification marked by hand over evidence taken on older
+/// content showed the old PASS as current, and check accepted it.
+#[test]
+fn a_hand_marked_verification_showed_old_evidence_as_current() {
+    let r = Repo::new();
+    r.write("src/api.rs", "fn api() {}\n");
+    r.commit_all("API");
+    r.ledger_ok(&[
+        "add",
+        "S04",
+        "API",
+        "--owns",
+        "src/**",
+        "--check",
+        "grep -q api src/api.rs",
+    ]);
+    r.ledger_ok(&["verify", "S04"]);
+    r.append("src/api.rs", "fn more() {}\n");
+    r.git(&[
+        "-c",
+        "core.hooksPath=/dev/null",
+        "commit",
+        "-q",
+        "-am",
+        "More",
+    ]);
+    r.ledger_ok(&["mark", "S04", "verified", "-m", "looked fine"]);
+    let status = r.ledger_json(&["status"]);
+    let s = &status["steps"][0];
+    assert_eq!(s["status"], "verified");
+    assert_eq!(s["evidence"]["result"], "pass");
+    assert_eq!(s["evidence"]["stale"], true, "{s}");
+    let text = r.ledger_ok(&["--no-pager", "status"]).stdout;
+    assert!(text.contains("for older content"), "{text}");
+    let show = r.ledger_ok(&["--no-pager", "show", "S04"]).stdout;
+    assert!(show.contains("for older content"), "{show}");
+    let check = r.ledger_json(&["check", "--no-record"]);
+    assert_eq!(check["stale_evidence"][0]["id"], "S04", "{check}");
+    assert_eq!(check["ok"], true, "without requireEvidence it is a warning");
+    let strict = r.ledger_env(
+        &[("GIT_CONFIG_PARAMETERS", "'ledger.requireEvidence=true'")],
+        &["check", "--no-record"],
+    );
+    assert_eq!(strict.code, 1, "{}{}", strict.stdout, strict.stderr);
+    // Verified again on what is there now: current evidence.
+    r.ledger_ok(&["verify", "S04"]);
+    assert_eq!(
+        r.ledger_json(&["status"])["steps"][0]["evidence"]["stale"],
+        false
+    );
+}
+
+/// Point 9: `edit --owns` on a verified step reported a file "changed".
+#[test]
+fn a_changed_scope_was_reported_as_changed_files() {
+    let r = Repo::new();
+    r.write("src/api.rs", "fn api() {}\n");
+    r.write("src/db.rs", "fn db() {}\n");
+    r.commit_all("Code");
+    r.ledger_ok(&["add", "S04", "API", "--owns", "src/api.rs"]);
+    r.ledger_ok(&["mark", "S04", "verified"]);
+    r.ledger_ok(&["edit", "S04", "--owns", "src/api.rs", "--owns", "src/db.rs"]);
+    let s = &r.ledger_json(&["status"])["steps"][0];
+    assert_eq!(s["status"], "drift_detected");
+    assert_eq!(s["scope_changed"], true, "{s}");
+    assert_eq!(s["drift_files"], Value::Array(vec![]));
+    let text = r.ledger_ok(&["--no-pager", "status"]).stdout;
+    assert!(text.contains("scope changed"), "{text}");
+    assert!(!text.contains("src/db.rs changed"), "{text}");
+}
