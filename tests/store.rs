@@ -422,3 +422,117 @@ fn a_forged_huge_seq_is_skipped_and_the_ledger_keeps_moving() {
         .collect();
     assert_eq!(seqs, [1, 2, 3], "numbering goes on from the honest events");
 }
+
+/// A fast-import stream of a notes commit on top of refs/notes/ledger
+/// (or its first, with `first`) putting `lines` on `commits`.
+fn notes_stream(first: bool, notes: &[(&String, String)], extra_file: bool) -> String {
+    let mut s = String::from(
+        "commit refs/notes/ledger\ncommitter A <a@x> 1700000000 +0000\ndata 5\nnotes\n",
+    );
+    if !first {
+        s.push_str("from refs/notes/ledger^0\n");
+    }
+    if extra_file {
+        // Not a note: something else someone keeps in the notes tree.
+        s.push_str("M 644 inline README\ndata 4\nhey\n");
+    }
+    for (commit, text) in notes {
+        s.push_str(&format!("N inline {commit}\ndata {}\n{text}\n", text.len()));
+    }
+    s
+}
+
+fn fast_import(r: &Repo, stream: &str) {
+    let mut child = r
+        .cmd("git")
+        .args(["fast-import", "--quiet", "--force"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stream.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn a_ledger_of_23000_notes_read_by_git_matches_one_read_through_libgit2() {
+    let r = Repo::new();
+    let commits = many_commits(&r, 23_000);
+    let line = |seq: usize, kind: &str, rest: &str| {
+        format!(
+            r#"{{"v":1,"id":"{seq:032x}","seq":{seq},"at":"2026-01-01T00:00:00Z","by":"A <a@x>","step":"S{:02}","kind":"{kind}","source":"cli"{rest}}}"#,
+            seq % 7
+        )
+    };
+    // Oldest first: the plan, then a status or a note on every commit,
+    // and one line that is not an event.
+    let oldest: Vec<&String> = commits.iter().rev().collect();
+    let mut notes: Vec<(&String, String)> = Vec::new();
+    for (i, c) in oldest.iter().enumerate() {
+        let seq = i + 1;
+        let mut text = if seq <= 7 {
+            line(seq, "define", &format!(r#","title":"Step {seq}""#))
+        } else if seq % 3 == 0 {
+            line(seq, "note", r#","msg":"n""#)
+        } else {
+            let s = ["in_progress", "blocked", "completed_pending_verification"][seq % 3];
+            line(seq, "status", &format!(r#","status":"{s}""#))
+        };
+        if seq == 100 {
+            text.push_str("\nnot an event");
+        }
+        notes.push((c, text + "\n"));
+    }
+    // Well below the size read through git: read through libgit2, then
+    // 5,000 more notes are added and caught up with, still through libgit2.
+    fast_import(&r, &notes_stream(true, &notes[..18_000], true));
+    let first = r.ledger_env(&[("GIT_LEDGER_TRACE", "1")], &["status"]);
+    assert!(!first.stderr.contains("read by git"), "{}", first.stderr);
+    fast_import(&r, &notes_stream(false, &notes[18_000..], false));
+    // And a second, flat note on a commit that has one fanned out (as a
+    // merge of two layouts leaves it): one note, both texts.
+    let twice = oldest[10];
+    let extra = line(23_001, "status", r#","status":"blocked""#) + "\n";
+    fast_import(
+        &r,
+        &format!(
+            "commit refs/notes/ledger\ncommitter A <a@x> 1700000000 +0000\ndata 5\nnotes\nfrom refs/notes/ledger^0\nM 644 inline {twice}\ndata {}\n{extra}\n",
+            extra.len()
+        ),
+    );
+    let listed = r.git(&["ls-tree", "-r", "--name-only", "refs/notes/ledger"]);
+    assert!(listed.lines().any(|l| l == twice), "flat");
+    assert!(
+        listed
+            .lines()
+            .any(|l| l == format!("{}/{}", &twice[..2], &twice[2..])),
+        "fanned"
+    );
+    let through_libgit2 = (r.ledger_json(&["status", "--all"]), r.ledger_json(&["log"]));
+    let warned = r.ledger_ok(&["status"]).stderr;
+
+    // Cold: the whole ledger read by git's ls-tree and cat-file.
+    std::fs::remove_dir_all(r.path().join(".git/git-ledger")).unwrap();
+    let cold = r.ledger_env(&[("GIT_LEDGER_TRACE", "1")], &["status"]);
+    assert!(
+        cold.stderr.contains("index: 23000 notes read by git"),
+        "{}",
+        cold.stderr
+    );
+    let through_git = (r.ledger_json(&["status", "--all"]), r.ledger_json(&["log"]));
+    assert_eq!(through_git.1.as_array().unwrap().len(), 23_001);
+    assert_eq!(through_git, through_libgit2);
+    assert!(cold.stderr.contains("line 2"), "{}", cold.stderr);
+    let warning = |s: &str| {
+        s.lines()
+            .filter(|l| !l.starts_with("trace:"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(warning(&cold.stderr), warning(&warned));
+}

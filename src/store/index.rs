@@ -14,6 +14,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 const KIND: &str = "index";
+/// Measured: up to some ten thousand notes libgit2 with a few threads is
+/// faster; beyond, delta chains outgrow its base cache and git is.
+const LARGE: usize = 20_000;
 const FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -64,6 +67,15 @@ impl Index {
 
     fn build(repo: &Repository, tip: Oid) -> Result<Index, git2::Error> {
         let tree = repo.find_commit(tip)?.tree()?;
+        if notes::estimate_count(repo, &tree) > LARGE
+            && let Some(notes) = build_with_git(repo, tip, &tree)
+        {
+            super::trace(&format!("index: {} notes read by git", notes.len()));
+            return Ok(Index {
+                tip: tip.to_string(),
+                notes,
+            });
+        }
         // Two blobs for one commit (flat and fanned out after a merge) are
         // one note.
         let mut blobs: BTreeMap<String, Vec<Oid>> = BTreeMap::new();
@@ -161,14 +173,139 @@ fn read_notes(
     repo: &Repository,
     work: &[(String, Vec<Oid>)],
 ) -> Result<Vec<(String, Note)>, git2::Error> {
-    // Measured: up to some ten thousand notes libgit2 with a few threads
-    // is faster; beyond, delta chains outgrow its base cache and git is.
-    if work.len() > 20_000
+    if work.len() > LARGE
         && let Some(notes) = read_with_git(repo, work)
     {
         return Ok(notes);
     }
     read_with_libgit2(repo, work)
+}
+
+/// A large ledger, listed and read by git in one pipeline: `git ls-tree
+/// -r` names the notes' blobs, a thread hands each to a `git cat-file
+/// --batch` as it is named, and this thread parses each note as it comes
+/// out. The listing overlaps the reading, and the notes trees are read by
+/// git (with its delta-base cache), not mapped into this process. None
+/// when git cannot be run or does not answer as expected; the caller then
+/// reads through libgit2.
+fn build_with_git(
+    repo: &Repository,
+    tip: Oid,
+    tree: &git2::Tree<'_>,
+) -> Option<BTreeMap<String, Note>> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::{Command, Stdio};
+    let git = |args: &[&str]| {
+        let mut c = Command::new("git");
+        c.arg("--git-dir").arg(repo.path()).args(args);
+        c.stderr(Stdio::null());
+        c
+    };
+    let mut lister = git(&["ls-tree", "-r", "-z", &tip.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .ok()?;
+    let mut reader = git(&["cat-file", "--batch", "--buffer"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .ok()?;
+    let listing = lister.stdout.take()?;
+    let mut to_reader = reader.stdin.take()?;
+    // The feeder: (commit, blob) of every note, in the listing's order,
+    // each blob written to cat-file as soon as it is listed.
+    let feeder = std::thread::spawn(move || -> Option<Vec<String>> {
+        let mut commits = Vec::new();
+        let mut out = std::io::BufWriter::new(&mut to_reader);
+        for entry in BufReader::with_capacity(1 << 16, listing).split(0) {
+            let entry = entry.ok()?;
+            if let Some((commit, blob)) = note_entry(&entry) {
+                out.write_all(blob).ok()?;
+                out.write_all(b"\n").ok()?;
+                commits.push(commit);
+            }
+        }
+        out.flush().ok()?;
+        Some(commits)
+    });
+    let mut out = BufReader::with_capacity(1 << 20, reader.stdout.take()?);
+    let mut parsed: Vec<Note> = Vec::new();
+    let mut header = String::new();
+    let mut text: Vec<u8> = Vec::new();
+    let mut ok = true;
+    loop {
+        header.clear();
+        match out.read_line(&mut header) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(_) => {
+                ok = false;
+                break;
+            }
+        }
+        // "<oid> blob <size>"; anything else ("missing") ends it.
+        let mut parts = header.split_whitespace();
+        let (Some(_), Some("blob"), Some(Ok(size))) = (
+            parts.next(),
+            parts.next(),
+            parts.next().map(str::parse::<usize>),
+        ) else {
+            ok = false;
+            break;
+        };
+        text.clear();
+        text.resize(size + 1, 0);
+        if out.read_exact(&mut text).is_err() {
+            ok = false;
+            break;
+        }
+        text.pop(); // the newline after each object
+        parsed.push(parse_note(&String::from_utf8_lossy(&text)));
+    }
+    drop(out);
+    let commits = feeder.join().ok().flatten();
+    let listed = lister.wait().ok()?.success();
+    let read = reader.wait().ok()?.success();
+    let commits = commits.filter(|c| ok && listed && read && c.len() == parsed.len())?;
+    let mut notes: BTreeMap<String, Note> = BTreeMap::new();
+    let mut twice: Vec<String> = Vec::new();
+    for (commit, note) in commits.into_iter().zip(parsed) {
+        match notes.entry(commit) {
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(note);
+            }
+            std::collections::btree_map::Entry::Occupied(o) => twice.push(o.key().clone()),
+        }
+    }
+    // A commit with two blobs (flat and fanned out, after a merge of two
+    // layouts) is one note, its texts joined as a catch-up joins them.
+    for commit in twice {
+        let text = notes::note_text_in(repo, tree, &commit).ok()?;
+        notes.insert(commit, parse_note(&text));
+    }
+    Some(notes)
+}
+
+/// The annotated commit (lower-case hex) and blob id of one `git ls-tree
+/// -r -z` entry (`<mode> blob <oid>\t<path>`) when it is a note: a blob
+/// whose path is a commit id, flat or fanned out in two-digit levels.
+/// Anything else someone stored in the notes tree is not a note.
+fn note_entry(entry: &[u8]) -> Option<(String, &[u8])> {
+    let tab = entry.iter().position(|b| *b == b'\t')?;
+    let (meta, path) = (&entry[..tab], std::str::from_utf8(&entry[tab + 1..]).ok()?);
+    let mut meta = meta.split(|b| *b == b' ');
+    let (_, kind, blob) = (meta.next()?, meta.next()?, meta.next()?);
+    if kind != b"blob" {
+        return None;
+    }
+    let mut parts: Vec<&str> = path.split('/').collect();
+    let name = parts.pop()?;
+    let hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
+    if !hex(name) || !parts.iter().all(|d| d.len() == 2 && hex(d)) || parts.len() * 2 >= 40 {
+        return None;
+    }
+    let commit: String = parts.concat() + name;
+    matches!(commit.len(), 40 | 64).then(|| (commit.to_ascii_lowercase(), blob))
 }
 
 /// The notes of `work`, in order, from one `git cat-file --batch`, each

@@ -29,6 +29,30 @@ pub fn list_notes(repo: &Repository, tree: &Tree<'_>) -> Result<Vec<(String, Oid
     Ok(out)
 }
 
+/// About how many notes a notes tree holds, from its top level and four
+/// of its fanned-out subtrees (commit ids spread evenly over them): enough
+/// to choose how to read them, without listing them.
+pub fn estimate_count(repo: &Repository, tree: &Tree<'_>) -> usize {
+    let mut flat = 0;
+    let mut dirs = Vec::new();
+    for e in tree.iter() {
+        match e.kind() {
+            Some(ObjectType::Tree) if e.name().is_ok_and(|n| n.len() == 2 && is_hex(n)) => {
+                dirs.push(e.id())
+            }
+            Some(ObjectType::Blob) => flat += 1,
+            _ => {}
+        }
+    }
+    let sample: Vec<usize> = dirs
+        .iter()
+        .step_by(dirs.len().div_ceil(4).max(1))
+        .filter_map(|id| repo.find_tree(*id).ok().map(|t| t.len()))
+        .collect();
+    let per_dir = sample.iter().sum::<usize>() / sample.len().max(1);
+    flat + dirs.len() * per_dir
+}
+
 fn list_level(
     repo: &Repository,
     tree: &Tree<'_>,

@@ -19,10 +19,24 @@ use std::collections::{HashMap, HashSet};
 pub struct Commits(Vec<[u8; 20]>);
 
 impl Commits {
+    /// The raw id of a 40-digit hex commit id (asked once per event by the
+    /// fold, so decoded here rather than through libgit2).
     fn key(hex: &str) -> Option<[u8; 20]> {
-        Oid::from_str(hex)
-            .ok()
-            .and_then(|o| o.as_bytes().try_into().ok())
+        let digits = hex.as_bytes();
+        if digits.len() != 40 {
+            return None;
+        }
+        let nibble = |b: u8| match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            b'A'..=b'F' => Some(b - b'A' + 10),
+            _ => None,
+        };
+        let mut out = [0u8; 20];
+        for (i, pair) in digits.chunks_exact(2).enumerate() {
+            out[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
+        }
+        Some(out)
     }
 
     pub fn contains(&self, hex: &str) -> bool {

@@ -509,3 +509,19 @@ fn the_fold_of_winners_matches_applying_every_event_in_order() {
         }
     }
 }
+
+#[test]
+fn an_event_id_is_keyed_by_its_hex_value_and_other_text_by_a_hash() {
+    use super::id_key;
+    assert_eq!(id_key("0000000000000000000000000001730a"), 0x1730a);
+    assert_eq!(
+        id_key("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"),
+        id_key("ffffffffffffffffffffffffffffffff")
+    );
+    assert_eq!(id_key("ffffffffffffffffffffffffffffffff"), u128::MAX);
+    // Not hex, or not 32 digits: hashed, the same each time, and apart.
+    let odd = id_key("hand-written-id");
+    assert_eq!(odd, id_key("hand-written-id"));
+    assert_ne!(odd, id_key("hand-written-id2"));
+    assert_ne!(id_key("0000000000000000000000000001730g"), 0x1730);
+}
