@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// Bumped whenever the fold or the state's shape changes.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 const KIND: &str = "view";
 /// Views kept: enough for a few worktrees and branches switched between.
 const KEEP: usize = 16;
@@ -81,7 +81,7 @@ pub fn save(repo: &Repository, loaded: &Loaded) {
         skipped: loaded.skipped,
         first_skipped: &loaded.first_skipped,
     };
-    let Ok(body) = postcard::to_allocvec(&file) else {
+    let Some(body) = cache_file::encode(&file) else {
         return;
     };
     cache_file::write(&path(repo, loaded.sight.at.as_deref()), KIND, FORMAT, &body);
