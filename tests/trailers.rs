@@ -278,3 +278,49 @@ fn a_commit_may_set_a_status_and_work_on_a_step_at_once() {
     assert_eq!(added.len(), 1, "the status wins over Ledger-Step: {scan}");
     assert_eq!(r.status_of("S04"), "completed_pending_verification");
 }
+
+#[test]
+fn which_status_is_later_is_told_the_same_across_a_commit_graph_and_newer_commits() {
+    // git's commit-graph file holds the history up to B; C, D and E are
+    // newer than the file. Each trailer is judged against the statuses
+    // of its descendants only, whichever side of the file they sit on.
+    let r = with_steps();
+    let a = commit_verbatim(&r, "Start\n\nLedger-Step: S04\n");
+    r.write("src/storage/a.rs", "a\n");
+    r.commit_all("B");
+    r.ledger_ok(&["mark", "S04", "done"]);
+    r.git(&["commit-graph", "write", "--reachable"]);
+    assert!(r.path().join(".git/objects/info/commit-graph").exists());
+    let c = commit_verbatim(&r, "Listing\n\nLedger-Step: S05\n");
+    r.write("src/list/a.rs", "a\n");
+    r.commit_all("D");
+    r.ledger_ok(&["mark", "S05", "done"]);
+    let e = commit_verbatim(&r, "Storage again\n\nLedger-Step: S04\n");
+
+    let scan = r.ledger_json(&["scan"]);
+    let superseded: BTreeSet<(String, String)> = scan["superseded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["commit"].as_str().unwrap().to_string(),
+                s["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let commits: BTreeSet<&str> = superseded.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(commits, BTreeSet::from([a.as_str(), c.as_str()]), "{scan}");
+    assert!(
+        superseded
+            .iter()
+            .all(|(_, why)| why.contains("later status: completed_pending_verification")),
+        "{scan}"
+    );
+    // E is newer than the file, B inside it: B's status is not later.
+    let added = scan["added"].as_array().unwrap();
+    assert_eq!(added.len(), 1, "{scan}");
+    assert_eq!(added[0]["commit"], e.as_str());
+    assert_eq!(r.status_of("S04"), "in_progress");
+    assert_eq!(r.status_of("S05"), "completed_pending_verification");
+}

@@ -87,6 +87,10 @@ impl FirstParentTree {
     }
 }
 
+/// How many commits newer than the graph file one ancestry question may
+/// walk before it is left to a walk of the whole range.
+const OUTSIDE_WALK: usize = 2_000;
+
 /// A commit during a walk: by its place in the graph when it is there.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Node {
@@ -247,7 +251,7 @@ impl<'r> History<'r> {
             return Some(true);
         }
         let Node::InGraph(a) = self.node(ancestor) else {
-            return None;
+            return self.reaches_outside(commit, ancestor);
         };
         match self.node(commit) {
             Node::InGraph(c) => self.graph_ancestor(a, c),
@@ -278,6 +282,30 @@ impl<'r> History<'r> {
                 Some(false)
             }
         }
+    }
+
+    /// Whether `commit` reaches `ancestor`, a commit the graph file does
+    /// not hold (newer than it, or unknown here). The graph holds every
+    /// ancestor of its commits, so none of them descends from `ancestor`:
+    /// only the commits newer than the file are walked, and at most
+    /// [`OUTSIDE_WALK`] of them (None beyond, or without a graph file).
+    fn reaches_outside(&mut self, commit: Oid, ancestor: Oid) -> Option<bool> {
+        self.graph.as_ref()?;
+        let mut seen: HashSet<Oid> = HashSet::new();
+        let mut stack = vec![self.node(commit)];
+        while let Some(node) = stack.pop() {
+            let Node::Outside(o) = node else { continue };
+            if o == ancestor {
+                return Some(true);
+            }
+            if seen.insert(o) {
+                if seen.len() > OUTSIDE_WALK {
+                    return None;
+                }
+                stack.extend(self.parents(node));
+            }
+        }
+        Some(false)
     }
 
     /// [`is_ancestor`](Self::is_ancestor) of two commits the graph holds.
