@@ -95,11 +95,20 @@ pub fn load_at(repo: &Repository, at: Option<Oid>) -> Result<Loaded> {
     {
         return Ok(followed);
     }
-    trace("view: folded from the index");
+    let started = std::time::Instant::now();
     let (events, skipped, first_skipped) = records_at(repo, tip)?;
+    let read = started.elapsed();
     let sight = Sight::compute(repo, at, &events)?;
+    let seen = started.elapsed();
     let mut state = fold_at(events, &sight);
     view::confirm_collisions(repo, &mut state);
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    trace(&format!(
+        "view: folded from the index (records {:.0} ms, sight {:.0} ms, fold {:.0} ms)",
+        ms(read),
+        ms(seen - read),
+        ms(started.elapsed() - seen)
+    ));
     let loaded = Loaded {
         tip: Some(tip),
         state,
