@@ -183,20 +183,8 @@ fn the_fingerprint_is_the_documented_sha256() {
         })
         .collect();
     lines.sort();
-    let mut child = r
-        .cmd("sha256sum")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(lines.concat().as_bytes())
-        .unwrap();
-    let out = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    let out =
+        String::from_utf8(r.pipe("sha256sum", &[], lines.concat().as_bytes()).stdout).unwrap();
     assert_eq!(fp.as_str().unwrap(), out.split_whitespace().next().unwrap());
 }
 

@@ -263,20 +263,7 @@ fn many_commits(r: &Repo, count: usize) -> Vec<String> {
             from = if i == 0 { "from refs/heads/main^0\n".to_string() } else { format!("from :{i}\n") },
         ));
     }
-    let mut child = r
-        .cmd("git")
-        .args(["fast-import", "--quiet"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stream.as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    r.fast_import(&stream);
     r.git(&["reset", "-q", "--hard", "main"]);
     r.git(&["rev-list", "HEAD", "-n", &count.to_string()])
         .lines()
@@ -442,23 +429,6 @@ fn notes_stream(first: bool, notes: &[(&String, String)], extra_file: bool) -> S
     s
 }
 
-fn fast_import(r: &Repo, stream: &str) {
-    let mut child = r
-        .cmd("git")
-        .args(["fast-import", "--quiet", "--force"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stream.as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success());
-}
-
 #[test]
 fn a_ledger_of_23000_notes_read_by_git_matches_one_read_through_libgit2() {
     let r = Repo::new();
@@ -490,17 +460,15 @@ fn a_ledger_of_23000_notes_read_by_git_matches_one_read_through_libgit2() {
     }
     // Well below the size read through git: read through libgit2, then
     // 5,000 more notes are added and caught up with, still through libgit2.
-    fast_import(&r, &notes_stream(true, &notes[..18_000], true));
+    r.fast_import(&notes_stream(true, &notes[..18_000], true));
     let first = r.ledger_env(&[("GIT_LEDGER_TRACE", "1")], &["status"]);
     assert!(!first.stderr.contains("read by git"), "{}", first.stderr);
-    fast_import(&r, &notes_stream(false, &notes[18_000..], false));
+    r.fast_import(&notes_stream(false, &notes[18_000..], false));
     // And a second, flat note on a commit that has one fanned out (as a
     // merge of two layouts leaves it): one note, both texts.
     let twice = oldest[10];
     let extra = line(23_001, "status", r#","status":"blocked""#) + "\n";
-    fast_import(
-        &r,
-        &format!(
+    r.fast_import(&format!(
             "commit refs/notes/ledger\ncommitter A <a@x> 1700000000 +0000\ndata 5\nnotes\nfrom refs/notes/ledger^0\nM 644 inline {twice}\ndata {}\n{extra}\n",
             extra.len()
         ),

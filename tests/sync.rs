@@ -476,7 +476,6 @@ fn sync_defaults_to_the_upstream_remote_of_the_current_branch() {
 /// Adds `count` commits on a side branch, each with a plain-text note in
 /// refs/notes/ledger, in one fast-import run (which fans the notes tree out).
 fn add_many_plain_notes(repo: &Repo, count: usize) {
-    use std::io::Write;
     let head = repo.head();
     let tip = repo.git(&["rev-parse", "refs/notes/ledger"]);
     let mut stream = String::new();
@@ -498,19 +497,7 @@ fn add_many_plain_notes(repo: &Repo, count: usize) {
     for i in 1..=count {
         stream.push_str(&format!("N inline :{i}\ndata 11\nlegacy {i:03}\n\n"));
     }
-    let mut child = repo
-        .cmd("git")
-        .args(["fast-import", "--quiet"])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stream.as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    repo.fast_import(&stream);
 }
 
 #[test]

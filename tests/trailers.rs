@@ -6,8 +6,6 @@ mod common;
 use common::{Repo, bare_remote};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::process::Stdio;
 
 const KEYS: [&str; 4] = ["ledger-step", "ledger-status", "ledger-ack", "ledger-run"];
 
@@ -39,20 +37,11 @@ fn commit_verbatim(r: &Repo, message: &str) -> String {
 fn git_trailers(r: &Repo, commit: &str) -> Vec<(String, String)> {
     let raw = r.git(&["cat-file", "commit", commit]);
     let message = raw.split_once("\n\n").map(|(_, m)| m).unwrap_or("");
-    let mut child = r
-        .cmd("git")
-        .args(["interpret-trailers", "--parse"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(message.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = r.pipe(
+        "git",
+        &["interpret-trailers", "--parse"],
+        message.as_bytes(),
+    );
     assert!(out.status.success());
     String::from_utf8_lossy(&out.stdout)
         .lines()

@@ -123,6 +123,39 @@ impl Repo {
         r.stdout
     }
 
+    /// Runs `program` in the repository with `input` on its stdin; its
+    /// output, whatever its exit status.
+    #[allow(dead_code)]
+    pub fn pipe(&self, program: &str, args: &[&str], input: &[u8]) -> Output {
+        use std::io::Write;
+        let mut child = self
+            .cmd(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// Feeds `stream` to `git fast-import` (`--force`: a notes commit may
+    /// start from any tip); panics if git refuses it.
+    #[allow(dead_code)]
+    pub fn fast_import(&self, stream: &str) {
+        let out = self.pipe(
+            "git",
+            &["fast-import", "--quiet", "--force"],
+            stream.as_bytes(),
+        );
+        assert!(
+            out.status.success(),
+            "git fast-import failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     pub fn git_run(&self, args: &[&str]) -> Run {
         Run::from(self.cmd("git").args(args).output().expect("run git"))
     }
