@@ -78,13 +78,14 @@ fn advance_commits(repo: &Repository, mut base: Loaded, at: Oid) -> Option<Loade
     let mut records: Vec<Stored> = Vec::new();
     let mut touched: BTreeSet<String> = BTreeSet::new();
     let notes_tree = repo.find_commit(tip).ok()?.tree().ok()?;
+    let mut annotated: Vec<Oid> = Vec::new();
     for c in &fresh {
         let hex = c.to_string();
         let text = notes::note_text_in(repo, &notes_tree, &hex).ok()?;
         if text.is_empty() {
             continue;
         }
-        base.sight.seen.insert(&hex);
+        annotated.push(*c);
         for record in parse_note(&text).records {
             touched.insert(record.step.to_string());
             records.push(Stored {
@@ -93,6 +94,7 @@ fn advance_commits(repo: &Repository, mut base: Loaded, at: Oid) -> Option<Loade
             });
         }
     }
+    base.sight.seen.extend(annotated);
     // The owned files the commits changed.
     let before = repo.find_commit(from).ok()?.tree().ok()?;
     let after = repo.find_commit(at).ok()?.tree().ok()?;
@@ -204,9 +206,9 @@ fn advance_notes(repo: &Repository, mut base: Loaded, tip: Oid) -> Option<Loaded
     if let Some(at) = oid(base.sight.at.as_deref())
         && !unknown.is_empty()
     {
-        for c in History::open(repo).reachable_among(at, &unknown) {
-            base.sight.seen.insert(&c.to_string());
-        }
+        base.sight
+            .seen
+            .extend(History::open(repo).reachable_among(at, &unknown));
     }
     let mut copies = false;
     let mut fresh_ids: HashSet<String> = HashSet::new();

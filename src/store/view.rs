@@ -86,6 +86,25 @@ impl Commits {
     }
 }
 
+/// Many at once: one sort, not a shift of the whole set per commit (a
+/// fetch brings hundreds into a view of 100,000).
+impl Extend<Oid> for Commits {
+    fn extend<I: IntoIterator<Item = Oid>>(&mut self, iter: I) {
+        let before = self.0.len();
+        self.0.extend(
+            iter.into_iter()
+                .filter_map(|o| <[u8; 20]>::try_from(o.as_bytes()).ok()),
+        );
+        if self.0.len() > before {
+            // The stable sort finds the sorted run already there and
+            // merges the new ones into it: linear, where a quicksort
+            // would sort everything again.
+            self.0.sort();
+            self.0.dedup();
+        }
+    }
+}
+
 impl FromIterator<Oid> for Commits {
     fn from_iter<I: IntoIterator<Item = Oid>>(iter: I) -> Commits {
         let mut v: Vec<[u8; 20]> = iter
@@ -224,6 +243,14 @@ mod tests {
         assert!(back.contains("0123456789abcdef0123456789abcdef01234567"));
         assert!(!back.contains("0123456789abcdef0123456789abcdef01234568"));
         assert!(!back.contains("not a commit"));
+        let mut more = back.clone();
+        more.extend([
+            git2::Oid::from_str("0000000000000000000000000000000000000001").unwrap(),
+            git2::Oid::from_str("ffffffffffffffffffffffffffffffffffffffff").unwrap(),
+        ]);
+        assert_eq!(more.0.len(), 3, "one new, one already there");
+        assert!(more.0.is_sorted());
+        assert!(more.contains("0000000000000000000000000000000000000001"));
         // A damaged run (not a multiple of 20 bytes) is refused, not read.
         let mut damaged = bytes.clone();
         damaged[0] = 39;
