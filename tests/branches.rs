@@ -490,3 +490,72 @@ fn the_board_shows_what_is_done_where_with_branches() {
     let plain = r.ledger_ok(&["export", "--format", "html"]).stdout;
     assert!(!plain.contains("What is done where"), "only on request");
 }
+
+#[test]
+fn every_commit_sees_the_same_ledger_with_and_without_git_s_commit_graph() {
+    // git gc and git maintenance write a commit-graph file; ancestry is
+    // then read from it, and from the commits themselves for what is
+    // newer than the file. Seen from every commit, the answer must be
+    // the one a repository without the file gives.
+    let r = verified_on_feature();
+    diverge_main(&r);
+    r.git(&["merge", "-q", "--no-edit", "feature"]);
+    r.git(&["commit-graph", "write", "--reachable"]);
+    let graph = r.path().join(".git/objects/info/commit-graph");
+    assert!(graph.exists());
+    // Newer than the file: work on a branch, and on main.
+    r.git(&["switch", "-q", "-c", "later"]);
+    r.append("src/api/routes.rs", "fn later() {}\n");
+    r.git(&[
+        "commit",
+        "-q",
+        "-am",
+        "Later work",
+        "--trailer",
+        "Ledger-Step: S02",
+    ]);
+    r.git(&["switch", "-q", "main"]);
+    r.write("docs/more.md", "more\n");
+    r.commit_all("More docs");
+    let commits: Vec<String> = r
+        .git(&["rev-list", "--all"])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(commits.len() >= 8, "{commits:?}");
+    let seen = |r: &Repo| -> Vec<(Value, Value, i32)> {
+        commits
+            .iter()
+            .map(|c| {
+                // Cold each time: a view followed from a cached one walks
+                // the new commits itself, not the graph.
+                let _ = std::fs::remove_dir_all(r.path().join(".git/git-ledger"));
+                let check = r.ledger(&["check", "--at", c, "--no-record"]).code;
+                (
+                    r.ledger_json(&["status", "--all", "--at", c]),
+                    r.ledger_json(&["log", "--at", c]),
+                    check,
+                )
+            })
+            .collect()
+    };
+    let with_graph = seen(&r);
+    std::fs::remove_file(&graph).unwrap();
+    let without = seen(&r);
+    assert_eq!(with_graph, without);
+    let on = |c: &str| with_graph[commits.iter().position(|x| x == c).unwrap()].clone();
+    let head = on(&r.head());
+    assert_eq!(step(&head.0, "S02")["status"], "verified");
+    let feature = r.git(&["rev-parse", "feature"]);
+    assert!(
+        head.1
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["commit"] == feature.trim()),
+        "the merged branch's events are in view from main: {}",
+        head.1
+    );
+    let later = r.git(&["rev-parse", "later"]);
+    assert_eq!(step(&on(later.trim()).0, "S02")["status"], "in_progress");
+}
