@@ -57,7 +57,7 @@ pub fn run(ctx: &Ctx, a: CheckArgs) -> Result<Outcome> {
     }
     let by = recorder(&repo, &head_commit);
     let plan = |batch: &mut ingest::Batch<'_>| -> Result<()> {
-        plan_trailers(batch, &repo, &commits)?;
+        plan_trailers(batch, &repo, &commits, None)?;
         head::record(batch, &head_commit, &by, "check")
     };
     let (events, report, state) = if record {

@@ -24,15 +24,33 @@ pub struct ScanArgs {
 pub fn run(ctx: &Ctx, a: ScanArgs) -> Result<Outcome> {
     let repo = ctx.repo()?;
     let head = head_commit(&repo)?.id();
+    // A first scan reads all of HEAD's history whatever the plan: which
+    // of its commits mention a trailer is read while the ledger loads.
+    let early = (a.range.is_none() && range::scanned_tips(&repo).is_empty()).then(|| {
+        let path = repo.path().to_path_buf();
+        std::thread::spawn(move || -> Result<(Vec<Oid>, Vec<Oid>)> {
+            let r = Repository::open(&path)?;
+            let commits = range::unscanned(&r, head, "")?;
+            let mentions = mentioning(&r, &commits)?;
+            Ok((commits, mentions))
+        })
+    });
     let plan = range::plan_stamp(&ctx.load(&repo)?.state);
     // Without a range: the history no earlier scan (or check) of this
     // plan read, which gives what a scan of all of it would, since ingest
     // is idempotent. `scan HEAD` reads all of it again.
-    let commits = match &a.range {
-        Some(spec) => range::resolve(&repo, spec)?,
-        None => range::unscanned(&repo, head, &plan)?,
+    let (commits, mentions) = match (early, &a.range) {
+        (Some(reading), _) => {
+            let (commits, mentions) = reading
+                .join()
+                .map_err(|_| anyhow::anyhow!("the thread reading the history failed"))??;
+            (commits, Some(mentions))
+        }
+        (None, Some(spec)) => (range::resolve(&repo, spec)?, None),
+        (None, None) => (range::unscanned(&repo, head, &plan)?, None),
     };
-    let (written, report) = ingest_trailers(&repo, &commits, "git-ledger: scan")?;
+    let (written, report) =
+        ingest_trailers(&repo, &commits, mentions.as_deref(), "git-ledger: scan")?;
     if a.range.is_none() {
         range::mark_scanned(&repo, head, &plan);
     }
@@ -85,13 +103,16 @@ pub fn run(ctx: &Ctx, a: ScanArgs) -> Result<Outcome> {
 }
 
 /// Plans and writes the trailer events of `commits` (oldest first).
+/// `mentions`: those of `commits` already known to mention a trailer
+/// (None: read them here).
 pub fn ingest_trailers(
     repo: &Repository,
     commits: &[Oid],
+    mentions: Option<&[Oid]>,
     message: &str,
 ) -> Result<(Vec<Located>, Report)> {
     let (written, report, _) = ingest::write(repo, message, true, |batch| {
-        plan_trailers(batch, repo, commits)
+        plan_trailers(batch, repo, commits, mentions)
     })?;
     Ok((written, report))
 }
@@ -100,12 +121,17 @@ pub fn plan_trailers(
     batch: &mut ingest::Batch<'_>,
     repo: &Repository,
     commits: &[Oid],
+    mentions: Option<&[Oid]>,
 ) -> Result<()> {
     let tip = repo.head().ok().and_then(|h| h.target());
     if let Some(tip) = tip.or_else(|| commits.last().copied()) {
         batch.set_range(commits.to_vec(), tip);
     }
-    for id in mentioning(repo, commits)? {
+    let mentions = match mentions {
+        Some(m) => m.to_vec(),
+        None => mentioning(repo, commits)?,
+    };
+    for id in mentions {
         let commit = repo.find_commit(id)?;
         if !ingest::mentions_ledger(commit.message_bytes()) {
             continue;
