@@ -12,6 +12,10 @@
 #   COMMIT_GRAPH=0 bench/read.sh               # without git's commit-graph file
 #   KEEP=/tmp/ledger-bench bench/read.sh       # keep the repositories there
 #
+# A kept repository grows with each run (the fetch and hook rows add notes
+# and commits, and the yardsticks grow with them): quote figures from a
+# fresh one.
+#
 # The repositories are built by git fast-import (bench/lib/data.py); as
 # `git gc` and `git maintenance` do by default, a commit-graph file is
 # written (COMMIT_GRAPH=0 leaves it out; git's yardsticks read it too).
