@@ -25,28 +25,26 @@ fn verified_on_feature() -> Repo {
     ]);
     r.git(&["switch", "-q", "-c", "feature"]);
     r.append("src/api/routes.rs", "fn handler() {}\n");
-    r.git(&[
-        "commit",
-        "-q",
-        "-am",
-        "API work",
-        "--trailer",
-        "Ledger-Step: S02",
-    ]);
+    commit_for_s02(&r, "API work");
     r.append("src/api/routes.rs", "fn more() {}\n");
-    r.git(&[
-        "commit",
-        "-q",
-        "-am",
-        "More API work",
-        "--trailer",
-        "Ledger-Step: S02",
-    ]);
+    commit_for_s02(&r, "More API work");
     let v = r.ledger(&["verify", "S02"]);
     assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
     assert_eq!(r.status_of("S02"), "verified");
     r.git(&["switch", "-q", "main"]);
     r
+}
+
+/// `git commit -am MESSAGE --trailer "Ledger-Step: S02"`, hooks and all.
+fn commit_for_s02(r: &Repo, message: &str) {
+    r.git(&[
+        "commit",
+        "-q",
+        "-am",
+        message,
+        "--trailer",
+        "Ledger-Step: S02",
+    ]);
 }
 
 fn step<'v>(status: &'v Value, id: &str) -> &'v Value {
@@ -91,14 +89,7 @@ fn a_throwaway_branch_trailer_does_not_make_main_in_progress() {
     r.ledger_ok(&["add", "S02", "API", "--owns", "src/api/**"]);
     r.git(&["switch", "-q", "-c", "spike"]);
     r.append("src/api/routes.rs", "// spike\n");
-    r.git(&[
-        "commit",
-        "-q",
-        "-am",
-        "Spike",
-        "--trailer",
-        "Ledger-Step: S02",
-    ]);
+    commit_for_s02(&r, "Spike");
     assert_eq!(r.status_of("S02"), "in_progress");
     r.git(&["switch", "-q", "main"]);
     r.git(&["branch", "-q", "-D", "spike"]);
@@ -246,14 +237,7 @@ fn status_at_a_tag_shows_the_ledger_as_it_stood_there() {
     r.git(&["merge", "-q", "--ff-only", "feature"]);
     r.git(&["tag", "v1.0"]);
     r.append("src/api/routes.rs", "// v2 work\n");
-    r.git(&[
-        "commit",
-        "-q",
-        "-am",
-        "v2 work",
-        "--trailer",
-        "Ledger-Step: S02",
-    ]);
+    commit_for_s02(&r, "v2 work");
     r.ledger_ok(&["add", "S03", "Later step"]);
     assert_eq!(r.status_of("S02"), "in_progress");
     let at = r.ledger_json(&["status", "--at", "v1.0"]);
@@ -298,14 +282,7 @@ fn status_branches_shows_each_step_on_each_branch() {
     let r = verified_on_feature();
     r.git(&["switch", "-q", "-c", "spike", "main"]);
     r.append("src/api/routes.rs", "// spike\n");
-    r.git(&[
-        "commit",
-        "-q",
-        "-am",
-        "Spike",
-        "--trailer",
-        "Ledger-Step: S02",
-    ]);
+    commit_for_s02(&r, "Spike");
     r.git(&["switch", "-q", "main"]);
     let m = r.ledger_json(&["status", "--branches"]);
     let names: Vec<&str> = m["branches"]
@@ -506,14 +483,7 @@ fn every_commit_sees_the_same_ledger_with_and_without_git_s_commit_graph() {
     // Newer than the file: work on a branch, and on main.
     r.git(&["switch", "-q", "-c", "later"]);
     r.append("src/api/routes.rs", "fn later() {}\n");
-    r.git(&[
-        "commit",
-        "-q",
-        "-am",
-        "Later work",
-        "--trailer",
-        "Ledger-Step: S02",
-    ]);
+    commit_for_s02(&r, "Later work");
     r.git(&["switch", "-q", "main"]);
     r.write("docs/more.md", "more\n");
     r.commit_all("More docs");
