@@ -23,6 +23,21 @@ pub struct Span {
     pub html: bool,
 }
 
+impl Span {
+    /// Text with no style, outside any link.
+    pub fn plain(text: &str) -> Span {
+        Span {
+            text: text.into(),
+            code: false,
+            strong: false,
+            emph: false,
+            strike: false,
+            link: None,
+            html: false,
+        }
+    }
+}
+
 /// One source line of a paragraph, heading or table cell.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Line {
@@ -649,15 +664,7 @@ fn join_lines(lines: Vec<Line>) -> Line {
         if out.spans.is_empty() {
             out = l;
         } else {
-            out.spans.push(Span {
-                text: " ".into(),
-                code: false,
-                strong: false,
-                emph: false,
-                strike: false,
-                link: None,
-                html: false,
-            });
+            out.spans.push(Span::plain(" "));
             out.spans.extend(l.spans);
         }
     }

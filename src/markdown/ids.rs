@@ -251,15 +251,7 @@ fn quoted(line: &Line) -> Option<IdHead> {
 /// Whether `Step ID – …` names exactly `id` when read back.
 pub fn reads_back(id: &str) -> bool {
     let line = Line {
-        spans: vec![super::blocks::Span {
-            text: format!("Step {id} – x").into(),
-            code: false,
-            strong: false,
-            emph: false,
-            strike: false,
-            link: None,
-            html: false,
-        }],
+        spans: vec![super::blocks::Span::plain(&format!("Step {id} – x"))],
         no: 1,
     };
     find(&line, true).is_some_and(|h| h.ids == [id])

@@ -204,7 +204,7 @@ fn section_number(text: &str) -> Option<String> {
     }
     let head = ids::find(
         &Line {
-            spans: vec![plain_span(text)],
+            spans: vec![blocks::Span::plain(text)],
             ..Line::default()
         },
         false,
@@ -214,18 +214,6 @@ fn section_number(text: &str) -> Option<String> {
         id.split_once('-')
             .map_or(id.clone(), |(_, n)| n.to_string())
     })
-}
-
-fn plain_span(text: &str) -> blocks::Span {
-    blocks::Span {
-        text: text.into(),
-        code: false,
-        strong: false,
-        emph: false,
-        strike: false,
-        link: None,
-        html: false,
-    }
 }
 
 fn text_of(l: &Line) -> String {
@@ -649,6 +637,29 @@ impl Reader<'_> {
             }
         }
         first
+    }
+
+    /// A checklist item with ids: its steps, each with `claim` as its
+    /// status; an item whose ids all have steps already is a duplicate.
+    fn checked_steps(
+        &mut self,
+        line: usize,
+        head: &IdHead,
+        phase: Option<String>,
+        status_in_title: bool,
+        claim: Claim,
+    ) -> Owner {
+        match self.steps_of(line, head, Shape::Checklists, phase, status_in_title) {
+            Some(idx) => {
+                for id in &head.ids {
+                    if let Some(&k) = self.index.get(id) {
+                        self.out.steps[k].status = Some(claim.clone());
+                    }
+                }
+                Owner::Step(idx)
+            }
+            None => Owner::Dup(line, head.ids.join(", ")),
+        }
     }
 
     fn auto_step(&mut self, line: usize, key: &str, shape: Shape, title: &str) -> Option<usize> {
@@ -1107,17 +1118,7 @@ impl Reader<'_> {
                         _ => self.mark_claim(m, line),
                     };
                     let in_title = said.is_some() && !struck;
-                    match self.steps_of(line, &h, Shape::Checklists, phase, in_title) {
-                        Some(idx) => {
-                            for id in &h.ids {
-                                if let Some(&k) = self.index.get(id) {
-                                    self.out.steps[k].status = Some(claim.clone());
-                                }
-                            }
-                            Some(Owner::Step(idx))
-                        }
-                        None => Some(Owner::Dup(line, h.ids.join(", "))),
-                    }
+                    Some(self.checked_steps(line, &h, phase, in_title, claim))
                 }
                 (Some(Owner::Step(_) | Owner::Detail(_)), Some(m), None) if parent_auto => {
                     let title = head.map(text).unwrap_or_default();
@@ -1178,17 +1179,7 @@ impl Reader<'_> {
                     let mut h = h;
                     h.title = title;
                     let claim = self.claim(&st, line, ClaimFrom::Mark);
-                    match self.steps_of(line, &h, Shape::Checklists, phase, false) {
-                        Some(idx) => {
-                            for id in &h.ids {
-                                if let Some(&k) = self.index.get(id) {
-                                    self.out.steps[k].status = Some(claim.clone());
-                                }
-                            }
-                            Some(Owner::Step(idx))
-                        }
-                        None => Some(Owner::Dup(line, h.ids.join(", "))),
-                    }
+                    Some(self.checked_steps(line, &h, phase, false, claim))
                 }
                 (None, None, _) => {
                     if let Some(h) = head {

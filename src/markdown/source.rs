@@ -36,9 +36,7 @@ impl Source {
         if !text.is_empty() && !text.ends_with('\n') {
             text.push('\n');
         }
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        starts.pop();
+        let starts = line_starts(&text);
         Source {
             text,
             starts,
@@ -81,9 +79,7 @@ impl Source {
             let last = text.matches('\n').count().max(from);
             conflicts.push((from, last));
         }
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        starts.pop();
+        let starts = line_starts(&text);
         Source {
             text,
             starts,
@@ -151,6 +147,14 @@ fn conflict_marker(line: &str) -> Option<char> {
     } else {
         None
     }
+}
+
+/// Where each line of `text` (every line ends in a newline) starts.
+fn line_starts(text: &str) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    starts.pop();
+    starts
 }
 
 #[cfg(test)]
