@@ -168,38 +168,7 @@ fn mentioning(repo: &Repository, commits: &[Oid]) -> Result<Vec<Oid>> {
         }
         Ok(out)
     };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(4);
-    if threads < 2 || commits.len() < 4000 {
-        return filter(repo, commits);
-    }
-    let path = repo.path().to_path_buf();
-    let chunk = commits.len().div_ceil(threads);
-    let parts: Vec<Result<Vec<Oid>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = commits
-            .chunks(chunk)
-            .map(|part| {
-                let path = path.clone();
-                scope.spawn(move || -> Result<Vec<Oid>> {
-                    let r = Repository::open(&path)?;
-                    filter(&r, part)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a reading thread failed")))
-            })
-            .collect()
-    });
-    let mut out = Vec::new();
-    for part in parts {
-        out.extend(part?);
-    }
-    Ok(out)
+    crate::git::repo::read_in_threads(repo, commits, 4000, filter)
 }
 
 /// "a1b2c3d  S04  → in_progress  (Ledger-Step: S04)"

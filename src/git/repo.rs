@@ -241,3 +241,49 @@ pub fn config_values(repo: &Repository, key: &str) -> Result<Vec<String>> {
 pub fn short(oid: &str) -> &str {
     oid.get(..7).unwrap_or(oid)
 }
+
+/// `read` over `items`, its results in their order: split between a few
+/// threads, each with its own handle on the repository (libgit2 handles
+/// are not shared between threads), once there are `min` items or more.
+pub fn read_in_threads<T, R, E>(
+    repo: &Repository,
+    items: &[T],
+    min: usize,
+    read: impl Fn(&Repository, &[T]) -> Result<Vec<R>, E> + Sync,
+) -> Result<Vec<R>, E>
+where
+    T: Sync,
+    R: Send,
+    E: Send + From<git2::Error>,
+{
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
+    if threads < 2 || items.len() < min {
+        return read(repo, items);
+    }
+    let path = repo.path().to_path_buf();
+    let chunk = items.len().div_ceil(threads);
+    let parts: Vec<Result<Vec<R>, E>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                let (path, read) = (&path, &read);
+                scope.spawn(move || read(&Repository::open(path)?, part))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(git2::Error::from_str("a reading thread failed").into())
+                })
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(items.len());
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
+}

@@ -396,35 +396,7 @@ fn read_with_libgit2(
         }
         Ok::<_, git2::Error>(out)
     };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(4);
-    if threads < 2 || work.len() < 2000 {
-        return read(repo, work);
-    }
-    let path = repo.path().to_path_buf();
-    let chunk = work.len().div_ceil(threads);
-    let parts: Vec<Result<Vec<(String, Note)>, git2::Error>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = work
-            .chunks(chunk)
-            .map(|part| {
-                let path = path.clone();
-                scope.spawn(move || read(&Repository::open(&path)?, part))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(git2::Error::from_str("a reading thread failed")))
-            })
-            .collect()
-    });
-    let mut out = Vec::with_capacity(work.len());
-    for part in parts {
-        out.extend(part?);
-    }
-    Ok(out)
+    crate::git::repo::read_in_threads(repo, work, 2000, read)
 }
 
 pub fn parse_note(text: &str) -> Note {
