@@ -10,7 +10,7 @@
 //! from git; this module only applies the rule.
 
 use super::event::Event;
-use super::record::{Body, Change, DefineBody, Record, StatusBody, Stored};
+use super::record::{AckBody, Body, Change, DefineBody, EvidenceBody, Record, StatusBody, Stored};
 use super::status::Status;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -353,27 +353,13 @@ impl LedgerState {
             Body::Define(_) | Body::Retire => {}
             _ if !applies => {}
             Body::Status(s) => apply_status(step, &located.commit, e, s, by_content),
-            Body::Evidence(ev) => {
-                step.evidence = Some(EvidenceSummary {
-                    commit: located.commit.clone(),
-                    at: e.at.to_string(),
-                    event: e.id.to_string(),
-                    result: ev.result.as_deref().unwrap_or("fail").to_string(),
-                    dirty: ev.dirty.unwrap_or(false),
-                    fingerprint: ev.fingerprint.as_deref().map(str::to_string),
-                    checks: ev.checks,
-                    run: e.run.as_deref().map(str::to_string),
-                })
-            }
+            Body::Evidence(ev) => step.evidence = Some(evidence_summary(&located.commit, e, ev)),
             Body::Ack(a) => {
                 if let Some(b) = &mut step.baseline {
-                    b.fingerprint = a.fingerprint.as_deref().map(str::to_string);
+                    acknowledge(b, &located.commit, e, a);
                     if let Some(tree) = &a.tree {
                         b.tree = Some(tree.to_string());
                     }
-                    b.commit = located.commit.clone();
-                    b.at = e.at.to_string();
-                    b.event = e.id.to_string();
                 }
             }
             Body::Note => {}
@@ -514,13 +500,41 @@ fn apply_status(step: &mut StepState, commit: &str, e: &Record, s: &StatusBody, 
         by_content,
     });
     if status == Status::Verified {
-        step.baseline = Some(Baseline {
-            commit: commit.to_string(),
-            at: e.at.to_string(),
-            event: e.id.to_string(),
-            fingerprint: s.fingerprint.as_deref().map(str::to_string),
-            tree: s.tree.as_deref().map(str::to_string),
-        });
+        step.baseline = Some(baseline(commit, e, s));
+    }
+}
+
+/// What a `verified` status sets as the step's baseline.
+fn baseline(commit: &str, e: &Record, s: &StatusBody) -> Baseline {
+    Baseline {
+        commit: commit.to_string(),
+        at: e.at.to_string(),
+        event: e.id.to_string(),
+        fingerprint: s.fingerprint.as_deref().map(str::to_string),
+        tree: s.tree.as_deref().map(str::to_string),
+    }
+}
+
+/// An `ack` moves the baseline to its own fingerprint, commit and event
+/// (its tree, when it names one, is set by the caller).
+fn acknowledge(b: &mut Baseline, commit: &str, e: &Record, a: &AckBody) {
+    b.fingerprint = a.fingerprint.as_deref().map(str::to_string);
+    b.commit = commit.to_string();
+    b.at = e.at.to_string();
+    b.event = e.id.to_string();
+}
+
+/// The step's latest evidence, as an `evidence` event records it.
+fn evidence_summary(commit: &str, e: &Record, ev: &EvidenceBody) -> EvidenceSummary {
+    EvidenceSummary {
+        commit: commit.to_string(),
+        at: e.at.to_string(),
+        event: e.id.to_string(),
+        result: ev.result.as_deref().unwrap_or("fail").to_string(),
+        dirty: ev.dirty.unwrap_or(false),
+        fingerprint: ev.fingerprint.as_deref().map(str::to_string),
+        checks: ev.checks,
+        run: e.run.as_deref().map(str::to_string),
     }
 }
 
@@ -757,21 +771,12 @@ pub fn fold_at(events: Vec<Stored>, view: &dyn Viewpoint) -> LedgerState {
         if let Some(v) = w.verified {
             let l = &ordered[v];
             if let Body::Status(s) = &l.record.body {
-                step.baseline = Some(Baseline {
-                    commit: l.commit.clone(),
-                    at: l.record.at.to_string(),
-                    event: l.record.id.to_string(),
-                    fingerprint: s.fingerprint.as_deref().map(str::to_string),
-                    tree: s.tree.as_deref().map(str::to_string),
-                });
+                step.baseline = Some(baseline(&l.commit, &l.record, s));
             }
             if let (Some(a), Some(b)) = (w.ack, step.baseline.as_mut()) {
                 let l = &ordered[a];
                 if let Body::Ack(ack) = &l.record.body {
-                    b.fingerprint = ack.fingerprint.as_deref().map(str::to_string);
-                    b.commit = l.commit.clone();
-                    b.at = l.record.at.to_string();
-                    b.event = l.record.id.to_string();
+                    acknowledge(b, &l.commit, &l.record, ack);
                 }
             }
             if let (Some(t), Some(b)) = (w.tree_from, step.baseline.as_mut()) {
@@ -785,16 +790,7 @@ pub fn fold_at(events: Vec<Stored>, view: &dyn Viewpoint) -> LedgerState {
         if let Some(ev) = w.evidence {
             let l = &ordered[ev];
             if let Body::Evidence(body) = &l.record.body {
-                step.evidence = Some(EvidenceSummary {
-                    commit: l.commit.clone(),
-                    at: l.record.at.to_string(),
-                    event: l.record.id.to_string(),
-                    result: body.result.as_deref().unwrap_or("fail").to_string(),
-                    dirty: body.dirty.unwrap_or(false),
-                    fingerprint: body.fingerprint.as_deref().map(str::to_string),
-                    checks: body.checks,
-                    run: l.record.run.as_deref().map(str::to_string),
-                });
+                step.evidence = Some(evidence_summary(&l.commit, &l.record, body));
             }
         }
     }
