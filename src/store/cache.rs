@@ -81,7 +81,7 @@ pub fn save(repo: &Repository, loaded: &Loaded) {
         skipped: loaded.skipped,
         first_skipped: &loaded.first_skipped,
     };
-    let Some(body) = cache_file::encode(&file) else {
+    let Ok(body) = postcard::to_allocvec(&file) else {
         return;
     };
     cache_file::write(&path(repo, loaded.sight.at.as_deref()), KIND, FORMAT, &body);

@@ -44,14 +44,6 @@ pub fn read(path: &Path, kind: &str, format: u32) -> Option<Vec<u8>> {
 /// Writes `body` aside and renames it into place, so that a reader never
 /// sees half a file. Best effort: a cache that cannot be written only
 /// costs speed.
-/// The postcard encoding of `value`, in a buffer sized for it first: a
-/// buffer grown as it is written reallocates a view or an index of tens of
-/// megabytes over and over, which cost more than encoding it.
-pub fn encode<T: serde::Serialize + ?Sized>(value: &T) -> Option<Vec<u8>> {
-    let size = postcard::experimental::serialized_size(value).ok()?;
-    postcard::to_extend(value, Vec::with_capacity(size)).ok()
-}
-
 pub fn write(path: &Path, kind: &str, format: u32, body: &[u8]) {
     let Some(dir) = path.parent() else { return };
     if std::fs::create_dir_all(dir).is_err() {

@@ -418,7 +418,7 @@ fn read(repo: &Repository) -> Option<Index> {
 
 /// Best effort: an index that cannot be written only costs speed.
 fn write(repo: &Repository, index: &Index) {
-    if let Some(body) = cache_file::encode(index) {
+    if let Ok(body) = postcard::to_allocvec(index) {
         cache_file::write(&path(repo), KIND, FORMAT, &body);
     }
 }
