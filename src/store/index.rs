@@ -193,7 +193,7 @@ fn build_with_git(
     tip: Oid,
     tree: &git2::Tree<'_>,
 ) -> Option<BTreeMap<String, Note>> {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{BufRead, BufReader, Write};
     use std::process::{Command, Stdio};
     let git = |args: &[&str]| {
         let mut c = Command::new("git");
@@ -234,33 +234,15 @@ fn build_with_git(
     let mut text: Vec<u8> = Vec::new();
     let mut ok = true;
     loop {
-        header.clear();
-        match out.read_line(&mut header) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(_) => {
+        text.clear();
+        match next_blob(&mut out, &mut header, &mut text) {
+            Some(true) => parsed.push(parse_note(&String::from_utf8_lossy(&text))),
+            Some(false) => break,
+            None => {
                 ok = false;
                 break;
             }
         }
-        // "<oid> blob <size>"; anything else ("missing") ends it.
-        let mut parts = header.split_whitespace();
-        let (Some(_), Some("blob"), Some(Ok(size))) = (
-            parts.next(),
-            parts.next(),
-            parts.next().map(str::parse::<usize>),
-        ) else {
-            ok = false;
-            break;
-        };
-        text.clear();
-        text.resize(size + 1, 0);
-        if out.read_exact(&mut text).is_err() {
-            ok = false;
-            break;
-        }
-        text.pop(); // the newline after each object
-        parsed.push(parse_note(&String::from_utf8_lossy(&text)));
     }
     drop(out);
     let commits = feeder.join().ok().flatten();
@@ -284,6 +266,35 @@ fn build_with_git(
         notes.insert(commit, parse_note(&text));
     }
     Some(notes)
+}
+
+/// Appends the next object of a `git cat-file --batch` output to `into`:
+/// Some(true) when one was read, Some(false) at the end of the output,
+/// None when git answers anything but a blob ("missing") or the output
+/// is cut short.
+fn next_blob(
+    out: &mut impl std::io::BufRead,
+    header: &mut String,
+    into: &mut Vec<u8>,
+) -> Option<bool> {
+    header.clear();
+    if out.read_line(header).ok()? == 0 {
+        return Some(false);
+    }
+    // "<oid> blob <size>"
+    let mut parts = header.split_whitespace();
+    let (Some(_), Some("blob"), Some(Ok(size))) = (
+        parts.next(),
+        parts.next(),
+        parts.next().map(str::parse::<usize>),
+    ) else {
+        return None;
+    };
+    let start = into.len();
+    into.resize(start + size + 1, 0);
+    out.read_exact(&mut into[start..]).ok()?;
+    into.pop(); // the newline after each object
+    Some(true)
 }
 
 /// The annotated commit (lower-case hex) and blob id of one `git ls-tree
@@ -311,7 +322,7 @@ fn note_entry(entry: &[u8]) -> Option<(String, &[u8])> {
 /// The notes of `work`, in order, from one `git cat-file --batch`, each
 /// parsed as it arrives (git inflates the next while this parses).
 fn read_with_git(repo: &Repository, work: &[(String, Vec<Oid>)]) -> Option<Vec<(String, Note)>> {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{BufReader, Write};
     let mut child = std::process::Command::new("git")
         .arg("--git-dir")
         .arg(repo.path())
@@ -339,32 +350,13 @@ fn read_with_git(repo: &Repository, work: &[(String, Vec<Oid>)]) -> Option<Vec<(
     'notes: for (commit, blobs) in work {
         let mut text: Vec<u8> = Vec::new();
         for _ in blobs {
-            header.clear();
-            if out.read_line(&mut header).ok().filter(|n| *n > 0).is_none() {
-                ok = false;
-                break 'notes;
-            }
-            // "<oid> blob <size>"; anything else ("missing") ends it.
-            let mut parts = header.split_whitespace();
-            let (Some(_), Some("blob"), Some(size)) = (parts.next(), parts.next(), parts.next())
-            else {
-                ok = false;
-                break 'notes;
-            };
-            let Ok(size) = size.parse::<usize>() else {
-                ok = false;
-                break 'notes;
-            };
             if !text.is_empty() && !text.ends_with(b"\n") {
                 text.push(b'\n');
             }
-            let start = text.len();
-            text.resize(start + size + 1, 0);
-            if out.read_exact(&mut text[start..]).is_err() {
+            if next_blob(&mut out, &mut header, &mut text) != Some(true) {
                 ok = false;
                 break 'notes;
             }
-            text.pop(); // the newline after each object
         }
         notes.push((commit.clone(), parse_note(&String::from_utf8_lossy(&text))));
     }
