@@ -153,11 +153,10 @@ fn advance_notes(repo: &Repository, mut base: Loaded, tip: Oid) -> Option<Loaded
     // a merge left it both flat and fanned out).
     let mut commits: BTreeMap<String, (Vec<Oid>, Vec<Oid>)> = BTreeMap::new();
     for c in changed_blobs(repo, Some(&old_tree), &new_tree).ok()? {
-        let hex: String = c.path.chars().filter(|ch| *ch != '/').collect();
-        if !(matches!(hex.len(), 40 | 64) && hex.bytes().all(|b| b.is_ascii_hexdigit())) {
+        let Some(hex) = notes::commit_of_path(&c.path) else {
             continue;
-        }
-        let slot = commits.entry(hex.to_ascii_lowercase()).or_default();
+        };
+        let slot = commits.entry(hex).or_default();
         slot.0.extend(c.before);
         slot.1.extend(c.after);
         if commits.len() > LIMIT {

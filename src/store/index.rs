@@ -103,17 +103,12 @@ impl Index {
         let mut touched: Vec<String> = Vec::new();
         for d in diff.deltas() {
             for file in [d.old_file(), d.new_file()] {
-                if let Some(p) = file.path().and_then(|p| p.to_str()) {
-                    let commit: String = p
-                        .chars()
-                        .filter(|c| *c != '/')
-                        .collect::<String>()
-                        .to_ascii_lowercase();
-                    if matches!(commit.len(), 40 | 64)
-                        && commit.bytes().all(|b| b.is_ascii_hexdigit())
-                    {
-                        touched.push(commit);
-                    }
+                if let Some(commit) = file
+                    .path()
+                    .and_then(|p| p.to_str())
+                    .and_then(notes::commit_of_path)
+                {
+                    touched.push(commit);
                 }
             }
         }

@@ -76,6 +76,13 @@ fn list_level(
     Ok(())
 }
 
+/// The annotated commit (lower-case hex) a path in a notes tree names,
+/// flat or fanned out (`ab/cdef…`); None for anything else kept there.
+pub fn commit_of_path(path: &str) -> Option<String> {
+    let hex: String = path.chars().filter(|c| *c != '/').collect();
+    is_object_id(&hex).then(|| hex.to_ascii_lowercase())
+}
+
 fn is_hex(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
