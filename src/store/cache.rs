@@ -3,22 +3,28 @@
 //! file per commit seen from, the most recent few kept. Deleting them is
 //! always safe: the next command folds the notes again.
 
+use super::view::Commits;
 use super::{Loaded, Sight, cache_file};
 use crate::ledger::LedgerState;
 use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Bumped whenever the fold or the state's shape changes.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 const KIND: &str = "view";
 /// Views kept: enough for a few worktrees and branches switched between.
 const KEEP: usize = 16;
 
+/// A view file's body: this, then the commits in view as raw ids to the
+/// end of the file (read in place, not decoded).
 #[derive(Deserialize)]
 struct CacheFile {
     tip: String,
-    sight: Sight,
+    at: Option<String>,
+    fingerprints: HashMap<String, String>,
     state: LedgerState,
     skipped: usize,
     first_skipped: Option<String>,
@@ -28,7 +34,8 @@ struct CacheFile {
 #[derive(Serialize)]
 struct CacheRef<'a> {
     tip: String,
-    sight: &'a Sight,
+    at: &'a Option<String>,
+    fingerprints: &'a HashMap<String, String>,
     state: &'a LedgerState,
     skipped: usize,
     first_skipped: &'a Option<String>,
@@ -42,33 +49,41 @@ fn path(repo: &Repository, at: Option<&str>) -> PathBuf {
     dir(repo).join(format!("{}.view", at.unwrap_or("no-commit")))
 }
 
+/// The view file seen from `at`, with the notes tip it was folded at.
+fn read(repo: &Repository, at: Option<&str>) -> Option<(Oid, Loaded)> {
+    let map = Arc::new(cache_file::map(&path(repo, at), KIND, FORMAT)?);
+    let body = map.body();
+    let (file, rest) = postcard::take_from_bytes::<CacheFile>(body).ok()?;
+    let seen = Commits::from_mapped(Arc::clone(&map), body.len() - rest.len()..body.len())?;
+    if file.at.as_deref() != at {
+        return None;
+    }
+    let tip = Oid::from_str(&file.tip).ok()?;
+    Some((
+        tip,
+        Loaded {
+            tip: Some(tip),
+            state: file.state,
+            sight: Sight {
+                at: file.at,
+                seen,
+                fingerprints: file.fingerprints,
+            },
+            skipped: file.skipped,
+            first_skipped: file.first_skipped,
+        },
+    ))
+}
+
 /// The cached view of `tip` seen from `at`, if there is one.
 pub fn load(repo: &Repository, tip: Oid, at: Option<Oid>) -> Option<Loaded> {
     let at = at.map(|a| a.to_string());
-    let body = cache_file::read(&path(repo, at.as_deref()), KIND, FORMAT)?;
-    let file: CacheFile = postcard::from_bytes(&body).ok()?;
-    (file.tip == tip.to_string() && file.sight.at == at).then_some(Loaded {
-        tip: Some(tip),
-        state: file.state,
-        sight: file.sight,
-        skipped: file.skipped,
-        first_skipped: file.first_skipped,
-    })
+    read(repo, at.as_deref()).and_then(|(t, loaded)| (t == tip).then_some(loaded))
 }
 
 /// The cached view seen from `at`, whatever notes tip it was folded at.
 pub fn load_any(repo: &Repository, at: Oid) -> Option<Loaded> {
-    let hex = at.to_string();
-    let body = cache_file::read(&path(repo, Some(&hex)), KIND, FORMAT)?;
-    let file: CacheFile = postcard::from_bytes(&body).ok()?;
-    let tip = Oid::from_str(&file.tip).ok()?;
-    (file.sight.at.as_deref() == Some(hex.as_str())).then_some(Loaded {
-        tip: Some(tip),
-        state: file.state,
-        sight: file.sight,
-        skipped: file.skipped,
-        first_skipped: file.first_skipped,
-    })
+    read(repo, Some(&at.to_string())).map(|(_, loaded)| loaded)
 }
 
 /// Best effort: a cache that cannot be written only costs speed.
@@ -76,14 +91,16 @@ pub fn save(repo: &Repository, loaded: &Loaded) {
     let Some(tip) = loaded.tip else { return };
     let file = CacheRef {
         tip: tip.to_string(),
-        sight: &loaded.sight,
+        at: &loaded.sight.at,
+        fingerprints: &loaded.sight.fingerprints,
         state: &loaded.state,
         skipped: loaded.skipped,
         first_skipped: &loaded.first_skipped,
     };
-    let Ok(body) = postcard::to_allocvec(&file) else {
+    let Ok(mut body) = postcard::to_allocvec(&file) else {
         return;
     };
+    body.extend_from_slice(loaded.sight.seen.as_bytes());
     cache_file::write(&path(repo, loaded.sight.at.as_deref()), KIND, FORMAT, &body);
     cache_file::prune(&dir(repo), ".view", KEEP);
     save_watch(repo, loaded);

@@ -26,19 +26,50 @@ fn checksum(body: &[u8]) -> String {
     format!("{:08x}", crc32fast::hash(body))
 }
 
-/// The body of the cache file at `path`, when it is whole and of this kind,
-/// format and version.
-pub fn read(path: &Path, kind: &str, format: u32) -> Option<Vec<u8>> {
-    let mut bytes = std::fs::read(path).ok()?;
+/// Where the body of a cache file's `bytes` starts, when the header is of
+/// this kind, format and version and the body's checksum matches.
+fn body_start(bytes: &[u8], kind: &str, format: u32) -> Option<usize> {
     let end = bytes.iter().position(|b| *b == b'\n')?;
-    let line = std::str::from_utf8(&bytes[..end]).ok()?.to_string();
+    let line = std::str::from_utf8(&bytes[..end]).ok()?;
     let sum = line.rsplit(' ').next()?;
     if format!("{line}\n") != header(kind, format, sum) {
         return None;
     }
-    let sum = sum.to_string();
-    let body = bytes.split_off(end + 1);
-    (checksum(&body) == sum).then_some(body)
+    (checksum(&bytes[end + 1..]) == sum).then_some(end + 1)
+}
+
+/// The body of the cache file at `path`, when it is whole and of this kind,
+/// format and version.
+pub fn read(path: &Path, kind: &str, format: u32) -> Option<Vec<u8>> {
+    let mut bytes = std::fs::read(path).ok()?;
+    let start = body_start(&bytes, kind, format)?;
+    // The body moves to the front of the same buffer: a copy into a new
+    // one would touch as many fresh pages again.
+    bytes.drain(..start);
+    Some(bytes)
+}
+
+/// A cache file mapped into memory, checked as `read` checks it.
+pub struct Mapped {
+    map: memmap2::Mmap,
+    start: usize,
+}
+
+impl Mapped {
+    pub fn body(&self) -> &[u8] {
+        &self.map[self.start..]
+    }
+}
+
+/// The cache file at `path`, mapped instead of read: a large view is
+/// then neither copied in nor copied again as it is decoded.
+pub fn map(path: &Path, kind: &str, format: u32) -> Option<Mapped> {
+    let file = std::fs::File::open(path).ok()?;
+    // SAFETY: a cache file is never changed in place: `write` renames a
+    // whole new file over it, and the mapping keeps the file it opened.
+    let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+    let start = body_start(&map, kind, format)?;
+    Some(Mapped { map, start })
 }
 
 /// Writes `body` aside and renames it into place, so that a reader never
@@ -89,22 +120,31 @@ pub fn prune(dir: &Path, suffix: &str, keep: usize) {
 mod tests {
     use super::*;
 
+    /// `read` and `map` check a file alike.
+    fn both(p: &Path, kind: &str, format: u32) -> Option<Vec<u8>> {
+        let read = read(p, kind, format);
+        let mapped = map(p, kind, format).map(|m| m.body().to_vec());
+        assert_eq!(read, mapped, "read and mapped differ for {kind} {format}");
+        read
+    }
+
     #[test]
     fn a_damaged_or_foreign_cache_reads_as_absent() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("c");
         write(&p, "view", 1, b"{\"a\":1}");
-        assert_eq!(read(&p, "view", 1).as_deref(), Some(&b"{\"a\":1}"[..]));
-        assert_eq!(read(&p, "view", 2), None, "another format");
-        assert_eq!(read(&p, "notes", 1), None, "another kind");
+        assert_eq!(both(&p, "view", 1).as_deref(), Some(&b"{\"a\":1}"[..]));
+        assert_eq!(both(&p, "view", 2), None, "another format");
+        assert_eq!(both(&p, "notes", 1), None, "another kind");
         let mut bytes = std::fs::read(&p).unwrap();
         let last = bytes.len() - 2;
         bytes[last] ^= 1;
         std::fs::write(&p, &bytes).unwrap();
-        assert_eq!(read(&p, "view", 1), None, "a flipped byte");
+        assert_eq!(both(&p, "view", 1), None, "a flipped byte");
         std::fs::write(&p, &bytes[..bytes.len() - 3]).unwrap();
-        assert_eq!(read(&p, "view", 1), None, "truncated");
+        assert_eq!(both(&p, "view", 1), None, "truncated");
         std::fs::write(&p, b"").unwrap();
-        assert_eq!(read(&p, "view", 1), None, "empty");
+        assert_eq!(both(&p, "view", 1), None, "empty");
+        assert_eq!(both(&dir.path().join("absent"), "view", 1), None);
     }
 }

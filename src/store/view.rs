@@ -2,6 +2,7 @@
 //! are in view from it, and each step's fingerprint there. These are the
 //! inputs of the pure fold, computed from git here.
 
+use super::cache_file;
 use crate::git::fingerprint::{fingerprint, owned_files_many};
 use crate::git::history::History;
 use crate::git::owns::Owns;
@@ -10,45 +11,66 @@ use crate::ledger::fold_events;
 use crate::ledger::record::{Body, Stored};
 use anyhow::Result;
 use git2::{Oid, Repository};
-use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::sync::Arc;
 
-/// A set of commit ids, kept as sorted raw bytes: one allocation, read
-/// from a cache file without building a hash table.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Commits(Vec<[u8; 20]>);
+/// A set of commit ids, kept as sorted raw ids: one allocation. Read from
+/// a view file, the ids stay in the file's mapping until the set changes,
+/// so a read that only asks whether a commit is in view copies nothing.
+#[derive(Clone, Default)]
+pub struct Commits {
+    owned: Vec<[u8; 20]>,
+    /// When set, the ids are these bytes of a mapped cache file instead.
+    mapped: Option<(Arc<cache_file::Mapped>, Range<usize>)>,
+}
 
-/// Stored as one run of bytes: as twenty numbers each, a view of 100,000
-/// commits took longer to write than to fold.
-impl Serialize for Commits {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(self.0.as_flattened())
+impl Commits {
+    /// The set stored as `range` of a mapped cache file's body: raw ids,
+    /// 20 bytes each, strictly increasing; None for anything else.
+    pub fn from_mapped(map: Arc<cache_file::Mapped>, range: Range<usize>) -> Option<Commits> {
+        let bytes = map.body().get(range.clone())?;
+        let (ids, rest) = bytes.as_chunks::<20>();
+        (rest.is_empty() && ids.windows(2).all(|w| w[0] < w[1])).then_some(Commits {
+            owned: Vec::new(),
+            mapped: Some((map, range)),
+        })
+    }
+
+    fn ids(&self) -> &[[u8; 20]] {
+        match &self.mapped {
+            Some((map, range)) => map.body()[range.clone()].as_chunks::<20>().0,
+            None => &self.owned,
+        }
+    }
+
+    /// The set to change: a mapped one is copied out first.
+    fn owned(&mut self) -> &mut Vec<[u8; 20]> {
+        if let Some((map, range)) = self.mapped.take() {
+            self.owned = map.body()[range].as_chunks::<20>().0.to_vec();
+        }
+        &mut self.owned
+    }
+
+    /// The raw ids, as a view file stores them.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.ids().as_flattened()
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids().len()
     }
 }
 
-impl<'de> Deserialize<'de> for Commits {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Commits, D::Error> {
-        struct Raw;
-        impl serde::de::Visitor<'_> for Raw {
-            type Value = Commits;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("commit ids, 20 bytes each")
-            }
-            fn visit_bytes<E: serde::de::Error>(self, b: &[u8]) -> Result<Commits, E> {
-                if !b.len().is_multiple_of(20) {
-                    return Err(E::invalid_length(b.len(), &self));
-                }
-                let mut ids: Vec<[u8; 20]> = b
-                    .chunks_exact(20)
-                    .map(|c| <[u8; 20]>::try_from(c).unwrap_or_default())
-                    .collect();
-                // Kept sorted whatever the file says: `contains` searches.
-                ids.sort_unstable();
-                ids.dedup();
-                Ok(Commits(ids))
-            }
-        }
-        d.deserialize_bytes(Raw)
+impl PartialEq for Commits {
+    fn eq(&self, other: &Commits) -> bool {
+        self.ids() == other.ids()
+    }
+}
+
+impl std::fmt::Debug for Commits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Commits({} ids)", self.len())
     }
 }
 
@@ -74,14 +96,14 @@ impl Commits {
     }
 
     pub fn contains(&self, hex: &str) -> bool {
-        Commits::key(hex).is_some_and(|k| self.0.binary_search(&k).is_ok())
+        Commits::key(hex).is_some_and(|k| self.ids().binary_search(&k).is_ok())
     }
 
     pub fn insert(&mut self, hex: &str) {
         if let Some(k) = Commits::key(hex)
-            && let Err(i) = self.0.binary_search(&k)
+            && let Err(i) = self.ids().binary_search(&k)
         {
-            self.0.insert(i, k);
+            self.owned().insert(i, k);
         }
     }
 }
@@ -90,18 +112,20 @@ impl Commits {
 /// fetch brings hundreds into a view of 100,000).
 impl Extend<Oid> for Commits {
     fn extend<I: IntoIterator<Item = Oid>>(&mut self, iter: I) {
-        let before = self.0.len();
-        self.0.extend(
-            iter.into_iter()
-                .filter_map(|o| <[u8; 20]>::try_from(o.as_bytes()).ok()),
-        );
-        if self.0.len() > before {
-            // The stable sort finds the sorted run already there and
-            // merges the new ones into it: linear, where a quicksort
-            // would sort everything again.
-            self.0.sort();
-            self.0.dedup();
+        let new: Vec<[u8; 20]> = iter
+            .into_iter()
+            .filter_map(|o| <[u8; 20]>::try_from(o.as_bytes()).ok())
+            .collect();
+        if new.is_empty() {
+            return;
         }
+        let ids = self.owned();
+        ids.extend(new);
+        // The stable sort finds the sorted run already there and merges
+        // the new ones into it: linear, where a quicksort would sort
+        // everything again.
+        ids.sort();
+        ids.dedup();
     }
 }
 
@@ -113,12 +137,15 @@ impl FromIterator<Oid> for Commits {
             .collect();
         v.sort_unstable();
         v.dedup();
-        Commits(v)
+        Commits {
+            owned: v,
+            mapped: None,
+        }
     }
 }
 
 /// What the commit a view is made for sees.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sight {
     /// The commit seen from; None in a repository without commits.
     pub at: Option<String>,
@@ -223,10 +250,22 @@ fn related(repo: &Repository, a: Option<Oid>, b: Option<Oid>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::Commits;
+    use super::{Commits, cache_file};
+    use std::sync::Arc;
+
+    fn oid(hex: &str) -> git2::Oid {
+        git2::Oid::from_str(hex).unwrap()
+    }
+
+    /// `bytes` written as a cache file's body and mapped back.
+    fn mapped(dir: &std::path::Path, bytes: &[u8]) -> Arc<cache_file::Mapped> {
+        let p = dir.join("seen");
+        cache_file::write(&p, "test", 1, bytes);
+        Arc::new(cache_file::map(&p, "test", 1).unwrap())
+    }
 
     #[test]
-    fn a_set_of_commits_is_stored_as_one_run_of_bytes_and_read_back() {
+    fn a_set_of_commits_is_stored_as_raw_ids_and_read_in_place() {
         let mut set = Commits::default();
         for hex in [
             "ffffffffffffffffffffffffffffffffffffffff",
@@ -235,26 +274,33 @@ mod tests {
         ] {
             set.insert(hex);
         }
-        assert_eq!(set.0.len(), 2, "upper and lower case are one commit");
-        let bytes = postcard::to_allocvec(&set).unwrap();
-        assert_eq!(bytes.len(), 1 + 40, "a length and the raw ids");
-        let back: Commits = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(set.len(), 2, "upper and lower case are one commit");
+        assert_eq!(set.as_bytes().len(), 40, "the raw ids and nothing else");
+        let dir = tempfile::tempdir().unwrap();
+        let map = mapped(dir.path(), set.as_bytes());
+        let len = map.body().len();
+        let back = Commits::from_mapped(Arc::clone(&map), 0..len).unwrap();
         assert_eq!(back, set);
         assert!(back.contains("0123456789abcdef0123456789abcdef01234567"));
         assert!(!back.contains("0123456789abcdef0123456789abcdef01234568"));
         assert!(!back.contains("not a commit"));
+        // Changing a mapped set copies it out; the mapping is untouched.
         let mut more = back.clone();
         more.extend([
-            git2::Oid::from_str("0000000000000000000000000000000000000001").unwrap(),
-            git2::Oid::from_str("ffffffffffffffffffffffffffffffffffffffff").unwrap(),
+            oid("0000000000000000000000000000000000000001"),
+            oid("ffffffffffffffffffffffffffffffffffffffff"),
         ]);
-        assert_eq!(more.0.len(), 3, "one new, one already there");
-        assert!(more.0.is_sorted());
+        assert_eq!(more.len(), 3, "one new, one already there");
         assert!(more.contains("0000000000000000000000000000000000000001"));
-        // A damaged run (not a multiple of 20 bytes) is refused, not read.
-        let mut damaged = bytes.clone();
-        damaged[0] = 39;
-        damaged.pop();
-        assert!(postcard::from_bytes::<Commits>(&damaged).is_err());
+        assert_eq!(back.len(), 2);
+        more.insert("00000000000000000000000000000000000000ff");
+        assert!(more.as_bytes().as_chunks::<20>().0.is_sorted());
+        // Not whole ids, or not in order: refused, not searched wrongly.
+        assert!(Commits::from_mapped(Arc::clone(&map), 0..len - 1).is_none());
+        assert!(Commits::from_mapped(Arc::clone(&map), 0..len + 20).is_none());
+        let mut reversed = set.as_bytes()[20..].to_vec();
+        reversed.extend_from_slice(&set.as_bytes()[..20]);
+        let map = mapped(dir.path(), &reversed);
+        assert!(Commits::from_mapped(map, 0..40).is_none());
     }
 }
