@@ -39,28 +39,47 @@ pub fn owns_of(step: &StepState) -> Owns {
 /// fingerprints the view already holds; owned files are listed only for
 /// the steps that drifted.
 pub fn assess(repo: &Repository, sight: &Sight, steps: &[&StepState]) -> Result<Vec<Live>> {
-    let tree = match sight.at.as_deref().and_then(|a| Oid::from_str(a).ok()) {
-        Some(at) => Some(repo.find_commit(at)?.tree()?),
-        None => None,
+    let mut tree = AtTree {
+        repo,
+        at: sight.at.as_deref().and_then(|a| Oid::from_str(a).ok()),
+        tree: None,
     };
     steps
         .iter()
-        .map(|s| assess_one(repo, sight, tree.as_ref(), s))
+        .map(|s| assess_one(repo, sight, &mut tree, s))
         .collect()
+}
+
+/// The tree of the commit seen from, read when a step first needs it: a
+/// cached view holds every fingerprint, and most steps have not drifted.
+struct AtTree<'r> {
+    repo: &'r Repository,
+    at: Option<Oid>,
+    tree: Option<Tree<'r>>,
+}
+
+impl<'r> AtTree<'r> {
+    fn get(&mut self) -> Result<Option<&Tree<'r>>> {
+        if let (None, Some(at)) = (&self.tree, self.at) {
+            self.tree = Some(self.repo.find_commit(at)?.tree()?);
+        }
+        Ok(self.tree.as_ref())
+    }
 }
 
 fn assess_one(
     repo: &Repository,
     sight: &Sight,
-    tree: Option<&Tree<'_>>,
+    tree: &mut AtTree<'_>,
     s: &StepState,
 ) -> Result<Live> {
-    let now = match (sight.fingerprint(&s.id), tree) {
-        (Some(fp), _) => Some(fp.to_string()),
-        (None, Some(t)) if !s.def.owns.is_empty() => {
-            Some(fingerprint(&owned_files(repo, t, &owns_of(s))?))
-        }
-        _ => None,
+    let now = match sight.fingerprint(&s.id) {
+        Some(fp) => Some(fp.to_string()),
+        None if !s.def.owns.is_empty() => match tree.get()? {
+            Some(t) => Some(fingerprint(&owned_files(repo, t, &owns_of(s))?)),
+            None => None,
+        },
+        None => None,
     };
     let mut live = Live {
         effective: s.status,
@@ -82,12 +101,15 @@ fn assess_one(
     let Some(baseline) = s.baseline.as_ref().and_then(|b| b.fingerprint.as_deref()) else {
         return Ok(live);
     };
-    let (Some(now), Some(tree)) = (now, tree) else {
+    let Some(now) = now else {
         return Ok(live);
     };
     if s.status != Status::Verified || s.def.owns.is_empty() || baseline == now {
         return Ok(live);
     }
+    let Some(tree) = tree.get()? else {
+        return Ok(live);
+    };
     let owns = owns_of(s);
     let before = s
         .baseline

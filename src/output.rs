@@ -268,24 +268,38 @@ pub fn table_within(rows: &[Vec<String>], flex: &[usize], cols: usize) -> String
 
 /// Left-aligned columns separated by two spaces; the last column is not padded.
 pub fn table(rows: &[Vec<String>]) -> String {
-    let rows = &sanitize::table_cells(rows)[..];
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    // Each cell is made one line once and measured once: a status of
+    // hundreds of steps is thousands of cells.
+    let cells: Vec<Vec<(std::borrow::Cow<'_, str>, usize)>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| {
+                    let c = sanitize::one_line(c);
+                    let w = width(&c);
+                    (c, w)
+                })
+                .collect()
+        })
+        .collect();
+    let cols = cells.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0; cols];
-    for r in rows {
-        for (i, c) in r.iter().enumerate() {
-            widths[i] = widths[i].max(width(c));
+    for r in &cells {
+        for (i, (_, w)) in r.iter().enumerate() {
+            widths[i] = widths[i].max(*w);
         }
     }
-    let mut out = String::new();
-    for r in rows {
-        let mut line = String::new();
-        for (i, c) in r.iter().enumerate() {
-            line.push_str(c);
+    let mut out = String::with_capacity(cells.len() * (widths.iter().sum::<usize>() + 2 * cols));
+    for r in &cells {
+        let start = out.len();
+        for (i, (c, w)) in r.iter().enumerate() {
+            out.push_str(c);
             if i + 1 < r.len() {
-                line.push_str(&" ".repeat(widths[i] - width(c) + 2));
+                out.extend(std::iter::repeat_n(' ', widths[i] - w + 2));
             }
         }
-        out.push_str(line.trim_end());
+        let kept = out[start..].trim_end().len();
+        out.truncate(start + kept);
         out.push('\n');
     }
     out

@@ -98,8 +98,14 @@ pub fn pager_command(pager_ledger: Option<&str>, core_pager: Option<&str>) -> Op
 /// and no pager reads it yet, with `LESS=FRX` and `LV=-c` unless set (so
 /// that `less` quits on a short page, keeps colours and leaves the screen
 /// as it was). Best effort: a pager that cannot start leaves stdout as it is.
+/// Whether output could go through a pager: stdout is a terminal and
+/// git is not paging this command already.
+pub fn can_page() -> bool {
+    std::io::stdout().is_terminal() && !paging()
+}
+
 pub fn start_pager(pager: &str) {
-    if !std::io::stdout().is_terminal() || paging() {
+    if !can_page() {
         return;
     }
     let mut cmd = Command::new("sh");

@@ -194,6 +194,16 @@ impl Ctx {
         }
     }
 
+    /// The id of the commit `--at` names, else HEAD's, without reading
+    /// HEAD's commit: a cached view is named by the id alone. A branch
+    /// holds only commits (git refuses to point one at anything else).
+    pub fn at_oid(&self, repo: &Repository, at: &AtArg) -> Result<git2::Oid> {
+        match &at.at {
+            Some(rev) => Ok(repo::resolve_commit(repo, rev)?.id()),
+            None => repo::head_oid(repo),
+        }
+    }
+
     pub fn warn_skipped(&self, count: usize, first: Option<&str>) {
         if count > 0 && !self.warned.replace(true) {
             output::warn(&format!(
@@ -228,6 +238,11 @@ pub fn run(cli: Cli) -> Result<Outcome> {
 
 /// Pages like `git log`: through git's pager, on a terminal only.
 fn start_pager(ctx: &Ctx) {
+    // Off a terminal there is nothing to page, and no reason to open the
+    // repository a second time to read pager settings.
+    if !crate::terminal::can_page() {
+        return;
+    }
     let Ok(repo) = ctx.repo() else { return };
     let pager_ledger = setting(&repo, "pager.ledger");
     let core_pager = setting(&repo, "core.pager");

@@ -55,8 +55,8 @@ pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
         return super::branches::run(ctx, a.remotes, a.all);
     }
     let repo = ctx.repo()?;
-    let head = ctx.at_commit(&repo, &a.at)?;
-    let loaded = ctx.load_from(&repo, Some(head.id()))?;
+    let head = ctx.at_oid(&repo, &a.at)?;
+    let loaded = ctx.load_from(&repo, Some(head))?;
     if loaded.tip.is_none() {
         crate::sync::discover::warn_if_unfetched(&repo);
     }
@@ -120,7 +120,7 @@ pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
             .filter(|l| l.effective == Status::Verified)
             .count();
         output::emit(&output::json(&json!({
-            "head": head.id().to_string(),
+            "head": head.to_string(),
             "collisions": loaded.state.collisions.iter().map(|c| collision::to_json(&repo, c)).collect::<Vec<_>>(),
             "steps": rows,
             "phases": phases.iter().map(|p| json!({"phase": p.name, "verified": p.verified, "total": p.total, "drift": p.drift})).collect::<Vec<_>>(),

@@ -147,15 +147,28 @@ fn open_error(e: git2::Error) -> anyhow::Error {
 
 /// HEAD's commit, or a clear error in a repository with no commit yet.
 pub fn head_commit(repo: &Repository) -> Result<Commit<'_>> {
-    let head = repo.head().map_err(|e| match e.code() {
+    head_ref(repo)?
+        .peel_to_commit()
+        .map_err(|e| user(format!("HEAD does not point at a commit: {}", e.message())))
+}
+
+/// HEAD's commit id, read from the refs alone.
+pub fn head_oid(repo: &Repository) -> Result<git2::Oid> {
+    let head = head_ref(repo)?;
+    match head.target() {
+        Some(oid) => Ok(oid),
+        None => Ok(head_commit(repo)?.id()),
+    }
+}
+
+fn head_ref(repo: &Repository) -> Result<git2::Reference<'_>> {
+    repo.head().map_err(|e| match e.code() {
         ErrorCode::UnbornBranch | ErrorCode::NotFound => user_hint(
             "this repository has no commit yet",
             "make a first commit (git commit --allow-empty -m 'Initial commit'), then run git ledger again",
         ),
         _ => user(format!("cannot read HEAD: {}", e.message())),
-    })?;
-    head.peel_to_commit()
-        .map_err(|e| user(format!("HEAD does not point at a commit: {}", e.message())))
+    })
 }
 
 /// The branch HEAD is on (`main`), or None when HEAD is detached.
