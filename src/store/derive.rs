@@ -15,7 +15,7 @@ use super::{Loaded, cache, notes, view};
 use crate::git::fingerprint::{fingerprint, owned_files};
 use crate::git::history::History;
 use crate::git::owns::{Owns, may_own};
-use crate::git::treediff::{changed_blobs, changed_files};
+use crate::git::treediff::{changed_blobs_in_threads, changed_files};
 use crate::ledger::fold::Viewpoint;
 use crate::ledger::record::{Body, Stored};
 use git2::{Oid, Repository};
@@ -152,7 +152,7 @@ fn advance_notes(repo: &Repository, mut base: Loaded, tip: Oid) -> Option<Loaded
     // Per annotated commit, its note's blobs before and after (two when
     // a merge left it both flat and fanned out).
     let mut commits: BTreeMap<String, (Vec<Oid>, Vec<Oid>)> = BTreeMap::new();
-    for c in changed_blobs(repo, Some(&old_tree), &new_tree).ok()? {
+    for c in changed_blobs_in_threads(repo, Some(&old_tree), &new_tree).ok()? {
         let Some(hex) = notes::commit_of_path(&c.path) else {
             continue;
         };
