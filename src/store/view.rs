@@ -112,20 +112,41 @@ impl Commits {
 /// fetch brings hundreds into a view of 100,000).
 impl Extend<Oid> for Commits {
     fn extend<I: IntoIterator<Item = Oid>>(&mut self, iter: I) {
-        let new: Vec<[u8; 20]> = iter
+        let mut new: Vec<[u8; 20]> = iter
             .into_iter()
             .filter_map(|o| <[u8; 20]>::try_from(o.as_bytes()).ok())
             .collect();
         if new.is_empty() {
             return;
         }
-        let ids = self.owned();
-        ids.extend(new);
-        // The stable sort finds the sorted run already there and merges
-        // the new ones into it: linear, where a quicksort would sort
-        // everything again.
-        ids.sort();
-        ids.dedup();
+        new.sort_unstable();
+        // One pass merges the new ids into the set, mapped or not.
+        let old = self.ids();
+        let mut merged = Vec::with_capacity(old.len() + new.len());
+        let (mut i, mut j) = (0, 0);
+        while i < old.len() || j < new.len() {
+            let next = match (old.get(i), new.get(j)) {
+                (Some(o), Some(n)) if o <= n => {
+                    i += 1;
+                    j += usize::from(o == n);
+                    *o
+                }
+                (_, Some(n)) => {
+                    j += 1;
+                    *n
+                }
+                (Some(o), None) => {
+                    i += 1;
+                    *o
+                }
+                (None, None) => break,
+            };
+            if merged.last() != Some(&next) {
+                merged.push(next);
+            }
+        }
+        self.owned = merged;
+        self.mapped = None;
     }
 }
 
