@@ -27,6 +27,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     error::install_panic_hook();
+    git::repo::configure_libgit2();
     // Past a file-size limit (`ulimit -f`) a write fails with EFBIG, which
     // the code handles, instead of the signal ending the process.
     // SAFETY: ignoring a signal installs no handler code.

@@ -8,14 +8,25 @@ use std::path::{Path, PathBuf};
 
 pub const NOTES_REF: &str = "refs/notes/ledger";
 
-/// Opens the repository at `dir` (`-C`), or the one git's environment
-/// names or the current directory is in, the way git finds it; then adds
-/// the `git -c` settings of the environment as the highest config level.
-pub fn open(dir: Option<&Path>) -> Result<Repository> {
+/// How libgit2 reads objects, set once at start, before any thread.
+pub fn configure_libgit2() {
     // git itself does not hash every object it reads; libgit2 does by
     // default, which doubles the cost of reading a long history. A damaged
     // object still fails to inflate or parse.
     git2::opts::strict_hash_verification(false);
+    // libgit2 keeps no tree over 4 KiB in its object cache. A notes tree's
+    // fan-out levels are larger (256 entries of 30 bytes, or hundreds of
+    // notes), and looking up note after note (a scan's trailer commits, a
+    // fetch's changed notes) read the same subtree out of its delta chain
+    // again for each one.
+    // SAFETY: called from main before any thread is started.
+    let _ = unsafe { git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 1 << 20) };
+}
+
+/// Opens the repository at `dir` (`-C`), or the one git's environment
+/// names or the current directory is in, the way git finds it; then adds
+/// the `git -c` settings of the environment as the highest config level.
+pub fn open(dir: Option<&Path>) -> Result<Repository> {
     if let Some(d) = dir
         && !d.exists()
     {
