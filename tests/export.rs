@@ -609,6 +609,17 @@ fn board_phases_keep_the_order_the_ledger_first_named_them() {
         at("<h3>Build ") < at("<h3>(no phase) "),
         "no phase comes last"
     );
+    // Each step under its own phase, in the order they were defined.
+    let rows = [
+        "<h3>Setup ",
+        "id=\"step-S3\"",
+        "<h3>Build ",
+        "id=\"step-S1\"",
+        "id=\"step-S2\"",
+        "<h3>(no phase) ",
+        "id=\"step-S4\"",
+    ];
+    assert!(rows.windows(2).all(|w| at(w[0]) < at(w[1])), "{html}");
     assert!(
         html.contains("edited phase: Setup → Build"),
         "the edit says what changed"

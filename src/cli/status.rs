@@ -182,19 +182,20 @@ fn phase_names(steps: &[&StepState]) -> Vec<String> {
 /// Phases in order of first appearance.
 fn progress(steps: &[&StepState], lives: &[Live]) -> Vec<Phase> {
     let mut phases: Vec<Phase> = Vec::new();
+    // Where each phase is in `phases`: a search of them per step is
+    // quadratic in a ledger of thousands of phases.
+    let mut place: std::collections::HashMap<Option<&str>, usize> =
+        std::collections::HashMap::new();
     for (s, l) in steps.iter().zip(lives) {
-        let i = match phases.iter().position(|p| p.name == s.def.phase) {
-            Some(i) => i,
-            None => {
-                phases.push(Phase {
-                    name: s.def.phase.clone(),
-                    verified: 0,
-                    total: 0,
-                    drift: 0,
-                });
-                phases.len() - 1
-            }
-        };
+        let i = *place.entry(s.def.phase.as_deref()).or_insert_with(|| {
+            phases.push(Phase {
+                name: s.def.phase.clone(),
+                verified: 0,
+                total: 0,
+                drift: 0,
+            });
+            phases.len() - 1
+        });
         let p = &mut phases[i];
         p.total += 1;
         p.verified += usize::from(l.effective == Status::Verified);

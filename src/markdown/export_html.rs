@@ -430,6 +430,16 @@ fn steps(board: &Board<'_>, links: &Links<'_>) -> String {
     let now = time::now_unix();
     let mut out = String::from("<section id=\"steps\">\n<h2>Steps</h2>\n");
     out.push_str(&filters(board));
+    // Each phase's steps, grouped once: a search of all steps per phase
+    // is quadratic in a ledger of thousands of phases.
+    let mut of_phase: std::collections::HashMap<Option<&str>, Vec<&BoardStep<'_>>> =
+        std::collections::HashMap::new();
+    for s in &board.steps {
+        of_phase
+            .entry(s.state.def.phase.as_deref())
+            .or_default()
+            .push(s);
+    }
     for phase in board.phases() {
         let name = phase.name.clone();
         out.push_str(&format!(
@@ -439,7 +449,7 @@ fn steps(board: &Board<'_>, links: &Links<'_>) -> String {
             phase.count(Status::Verified),
             phase.total
         ));
-        for s in board.steps.iter().filter(|s| s.state.def.phase == name) {
+        for s in of_phase.get(&name.as_deref()).into_iter().flatten() {
             out.push_str(&step(s, links, now));
         }
         out.push_str("</div>\n</div>\n");

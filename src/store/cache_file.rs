@@ -49,15 +49,25 @@ pub fn read(path: &Path, kind: &str, format: u32) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-/// A cache file mapped into memory, checked as `read` checks it.
+/// A cache file mapped into memory (or read, where it cannot be mapped),
+/// checked as `read` checks it.
 pub struct Mapped {
-    map: memmap2::Mmap,
+    bytes: Bytes,
     start: usize,
+}
+
+enum Bytes {
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
 }
 
 impl Mapped {
     pub fn body(&self) -> &[u8] {
-        &self.map[self.start..]
+        let all: &[u8] = match &self.bytes {
+            Bytes::Mapped(m) => m,
+            Bytes::Read(v) => v,
+        };
+        &all[self.start..]
     }
 }
 
@@ -67,9 +77,14 @@ pub fn map(path: &Path, kind: &str, format: u32) -> Option<Mapped> {
     let file = std::fs::File::open(path).ok()?;
     // SAFETY: a cache file is never changed in place: `write` renames a
     // whole new file over it, and the mapping keeps the file it opened.
-    let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
-    let start = body_start(&map, kind, format)?;
-    Some(Mapped { map, start })
+    let bytes = match unsafe { memmap2::Mmap::map(&file) } {
+        Ok(m) => Bytes::Mapped(m),
+        // A file system that cannot map (or an empty file): read it.
+        Err(_) => Bytes::Read(std::fs::read(path).ok()?),
+    };
+    let mut mapped = Mapped { bytes, start: 0 };
+    mapped.start = body_start(mapped.body(), kind, format)?;
+    Some(mapped)
 }
 
 /// Writes `body` aside and renames it into place, so that a reader never
