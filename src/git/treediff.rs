@@ -34,14 +34,7 @@ pub fn changed_blobs(
     old: Option<&Tree<'_>>,
     new: &Tree<'_>,
 ) -> Result<Vec<Changed>, git2::Error> {
-    let mut out = Vec::new();
-    if old.is_some_and(|o| o.id() == new.id()) {
-        return Ok(out);
-    }
-    let top = diff_level(old, Some(new), "", &mut out);
-    descend(repo, &top, &mut out)?;
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
+    diff_trees(repo, old, new, usize::MAX)
 }
 
 /// [`changed_blobs`], the subtrees below the top level split between a
@@ -53,6 +46,17 @@ pub fn changed_blobs_in_threads(
     old: Option<&Tree<'_>>,
     new: &Tree<'_>,
 ) -> Result<Vec<Changed>, git2::Error> {
+    diff_trees(repo, old, new, 64)
+}
+
+/// The diff, split between threads once `split_from` subtrees below the
+/// top level differ.
+fn diff_trees(
+    repo: &Repository,
+    old: Option<&Tree<'_>>,
+    new: &Tree<'_>,
+    split_from: usize,
+) -> Result<Vec<Changed>, git2::Error> {
     let mut out = Vec::new();
     if old.is_some_and(|o| o.id() == new.id()) {
         return Ok(out);
@@ -61,7 +65,7 @@ pub fn changed_blobs_in_threads(
     out.extend(crate::git::repo::read_in_threads(
         repo,
         &top,
-        64,
+        split_from,
         |r, part| {
             let mut below = Vec::new();
             descend(r, part, &mut below)?;
