@@ -295,9 +295,9 @@ fn next_blob(
 }
 
 /// The annotated commit (lower-case hex) and blob id of one `git ls-tree
-/// -r -z` entry (`<mode> blob <oid>\t<path>`) when it is a note: a blob
-/// whose path is a commit id, flat or fanned out in two-digit levels.
-/// Anything else someone stored in the notes tree is not a note.
+/// -r -z` entry (`<mode> blob <oid>\t<path>`) when it is a note (see
+/// [`notes::commit_of_path`]). Anything else someone stored in the notes
+/// tree is not a note.
 fn note_entry(entry: &[u8]) -> Option<(String, &[u8])> {
     let tab = entry.iter().position(|b| *b == b'\t')?;
     let (meta, path) = (&entry[..tab], std::str::from_utf8(&entry[tab + 1..]).ok()?);
@@ -306,14 +306,7 @@ fn note_entry(entry: &[u8]) -> Option<(String, &[u8])> {
     if kind != b"blob" {
         return None;
     }
-    let mut parts: Vec<&str> = path.split('/').collect();
-    let name = parts.pop()?;
-    let hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
-    if !hex(name) || !parts.iter().all(|d| d.len() == 2 && hex(d)) || parts.len() * 2 >= 40 {
-        return None;
-    }
-    let commit: String = parts.concat() + name;
-    matches!(commit.len(), 40 | 64).then(|| (commit.to_ascii_lowercase(), blob))
+    Some((notes::commit_of_path(path)?, blob))
 }
 
 /// The notes of `work`, in order, from one `git cat-file --batch`, each

@@ -77,10 +77,14 @@ fn list_level(
 }
 
 /// The annotated commit (lower-case hex) a path in a notes tree names,
-/// flat or fanned out (`ab/cdef…`); None for anything else kept there.
+/// flat or fanned out in two-digit levels (`ab/cdef…`), as `list_notes`
+/// reads them; None for anything else kept there.
 pub fn commit_of_path(path: &str) -> Option<String> {
-    let hex: String = path.chars().filter(|c| *c != '/').collect();
-    is_object_id(&hex).then(|| hex.to_ascii_lowercase())
+    let mut levels: Vec<&str> = path.split('/').collect();
+    let name = levels.pop()?;
+    let fanned = levels.len() * 2 < 40 && levels.iter().all(|d| d.len() == 2 && is_hex(d));
+    let hex = levels.concat() + name;
+    (fanned && is_object_id(&hex)).then(|| hex.to_ascii_lowercase())
 }
 
 fn is_hex(s: &str) -> bool {
@@ -272,4 +276,36 @@ fn fan_out(repo: &Repository, level: Oid) -> Result<Oid, git2::Error> {
         builder.insert(&dir, sub.write()?, 0o040000)?;
     }
     builder.write()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::commit_of_path;
+
+    #[test]
+    fn a_path_names_a_commit_only_in_the_layouts_git_writes() {
+        let id = "0123456789abcdef0123456789ABCDEF01234567";
+        let lower = id.to_ascii_lowercase();
+        for path in [
+            id.to_string(),
+            format!("{}/{}", &id[..2], &id[2..]),
+            format!("{}/{}/{}", &id[..2], &id[2..4], &id[4..]),
+        ] {
+            assert_eq!(
+                commit_of_path(&path).as_deref(),
+                Some(lower.as_str()),
+                "{path}"
+            );
+        }
+        for path in [
+            format!("{}/{}", &id[..1], &id[1..]),   // a level of one digit
+            format!("{}/{}", &id[..3], &id[3..]),   // of three
+            format!("{}/x{}", &id[..2], &id[3..]),  // not hex
+            format!("{}/{}", &id[..2], &id[2..39]), // too short
+            "README".to_string(),
+            String::new(),
+        ] {
+            assert_eq!(commit_of_path(&path), None, "{path}");
+        }
+    }
 }
