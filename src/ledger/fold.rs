@@ -669,28 +669,32 @@ pub fn order_events_in(events: Vec<Stored>, view: &dyn Viewpoint) -> Vec<Stored>
     out
 }
 
+/// The `N` bytes that `2 * N` hex digits (either case) spell; None for
+/// any other text. Decoded by hand: event and commit ids are decoded
+/// several times per event on every cold read.
+pub fn hex_bytes<const N: usize>(hex: &str) -> Option<[u8; N]> {
+    let digits = hex.as_bytes();
+    if digits.len() != 2 * N {
+        return None;
+    }
+    let nibble = |b: u8| match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    };
+    let mut out = [0u8; N];
+    for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        *byte = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(out)
+}
+
 /// An event id as a number: ids are 32 hex characters; any other text
 /// (a hand-written line) is hashed.
 pub fn id_key(id: &str) -> u128 {
-    // Decoded by hand: asked several times per event on every cold read.
-    if id.len() == 32 {
-        let mut n: u128 = 0;
-        let mut hex = true;
-        for b in id.bytes() {
-            let d = match b {
-                b'0'..=b'9' => b - b'0',
-                b'a'..=b'f' => b - b'a' + 10,
-                b'A'..=b'F' => b - b'A' + 10,
-                _ => {
-                    hex = false;
-                    break;
-                }
-            };
-            n = n << 4 | u128::from(d);
-        }
-        if hex {
-            return n;
-        }
+    if let Some(bytes) = hex_bytes::<16>(id) {
+        return u128::from_be_bytes(bytes);
     }
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();

@@ -112,18 +112,8 @@ impl Ids {
         let mut body = Vec::with_capacity(self.tip.len() + 1 + self.len() * 16);
         body.extend_from_slice(self.tip.as_bytes());
         body.push(b'\n');
-        let mut stored = self.stored.iter().peekable();
-        let mut added = self.added.iter().copied().peekable();
-        loop {
-            let next = match (stored.peek(), added.peek()) {
-                (Some(s), Some(a)) if s < a => stored.next(),
-                (Some(_), Some(_)) | (None, Some(_)) => added.next(),
-                (Some(_), None) => stored.next(),
-                (None, None) => break,
-            };
-            if let Some(k) = next {
-                body.extend_from_slice(&k.to_le_bytes());
-            }
+        for k in super::merge_sorted(self.stored.iter(), self.added.iter().copied()) {
+            body.extend_from_slice(&k.to_le_bytes());
         }
         cache_file::write(&path(repo), KIND, FORMAT, &body);
     }

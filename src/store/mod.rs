@@ -132,6 +132,31 @@ fn records_at(repo: &Repository, tip: Oid) -> Result<(Vec<Stored>, usize, Option
     Ok((events, skipped + forged, first.or(first_forged)))
 }
 
+/// Two sorted runs as one sorted run, each distinct item once: how a few
+/// new ids join a large set in one pass (the commits a view sees, the ids
+/// of the ledger).
+fn merge_sorted<T: Ord + Copy>(
+    a: impl IntoIterator<Item = T>,
+    b: impl IntoIterator<Item = T>,
+) -> impl Iterator<Item = T> {
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    let mut last: Option<T> = None;
+    std::iter::from_fn(move || {
+        loop {
+            let next = match (a.peek().copied(), b.peek().copied()) {
+                (Some(x), Some(y)) if x <= y => a.next(),
+                (_, Some(_)) => b.next(),
+                (Some(_), None) => a.next(),
+                (None, None) => return None,
+            }?;
+            if last != Some(next) {
+                last = Some(next);
+                return Some(next);
+            }
+        }
+    })
+}
+
 /// The records a reader keeps: none whose `seq` is beyond the ledger's
 /// count of distinct events. Returns them, how many were dropped, and
 /// a description of the first.
@@ -534,4 +559,18 @@ pub fn notes_signature(repo: &Repository) -> Result<Signature<'static>> {
     }
     identity(repo)?;
     Ok(repo.signature()?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn two_sorted_runs_merge_into_one_with_each_item_once() {
+        let merged: Vec<u32> = super::merge_sorted([1, 3, 3, 5, 9], [0, 3, 4, 9, 10]).collect();
+        assert_eq!(merged, [0, 1, 3, 4, 5, 9, 10]);
+        assert_eq!(
+            super::merge_sorted([2, 4], []).collect::<Vec<u32>>(),
+            [2, 4]
+        );
+        assert_eq!(super::merge_sorted([], [7]).collect::<Vec<u32>>(), [7]);
+    }
 }

@@ -78,21 +78,7 @@ impl Commits {
     /// The raw id of a 40-digit hex commit id (asked once per event by the
     /// fold, so decoded here rather than through libgit2).
     fn key(hex: &str) -> Option<[u8; 20]> {
-        let digits = hex.as_bytes();
-        if digits.len() != 40 {
-            return None;
-        }
-        let nibble = |b: u8| match b {
-            b'0'..=b'9' => Some(b - b'0'),
-            b'a'..=b'f' => Some(b - b'a' + 10),
-            b'A'..=b'F' => Some(b - b'A' + 10),
-            _ => None,
-        };
-        let mut out = [0u8; 20];
-        for (i, pair) in digits.chunks_exact(2).enumerate() {
-            out[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
-        }
-        Some(out)
+        crate::ledger::fold::hex_bytes(hex)
     }
 
     pub fn contains(&self, hex: &str) -> bool {
@@ -123,28 +109,7 @@ impl Extend<Oid> for Commits {
         // One pass merges the new ids into the set, mapped or not.
         let old = self.ids();
         let mut merged = Vec::with_capacity(old.len() + new.len());
-        let (mut i, mut j) = (0, 0);
-        while i < old.len() || j < new.len() {
-            let next = match (old.get(i), new.get(j)) {
-                (Some(o), Some(n)) if o <= n => {
-                    i += 1;
-                    j += usize::from(o == n);
-                    *o
-                }
-                (_, Some(n)) => {
-                    j += 1;
-                    *n
-                }
-                (Some(o), None) => {
-                    i += 1;
-                    *o
-                }
-                (None, None) => break,
-            };
-            if merged.last() != Some(&next) {
-                merged.push(next);
-            }
-        }
+        merged.extend(super::merge_sorted(old.iter().copied(), new));
         self.owned = merged;
         self.mapped = None;
     }
