@@ -615,11 +615,17 @@ fn the_board_in_chromium_filters_opens_steps_reloads_and_fetches_nothing() {
     assert_eq!(b.visible_steps(), ["S05", "S06"]);
     assert_eq!(b.text("#shown"), "2 of 5 steps");
     assert_eq!(b.js("return location.hash;"), "#status=drift_detected");
+    // A reset applies on the next tick, once the form has cleared.
     b.click("button[type=reset]");
+    wait_until("the reset to show every step", || {
+        b.visible_steps().len() == 5
+    });
     b.type_into("input[name=q]", "src/api");
     assert_eq!(b.visible_steps(), ["S06"], "search reaches owned files");
     b.click("button[type=reset]");
-    assert_eq!(b.visible_steps().len(), 5);
+    wait_until("the reset to show every step", || {
+        b.visible_steps().len() == 5
+    });
 
     // Expanding a step shows its detail and history; the hash records it.
     b.click("#step-S06 > summary");
