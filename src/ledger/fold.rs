@@ -320,7 +320,7 @@ impl LedgerState {
     pub fn apply_located(&mut self, located: &Located, view: &dyn Viewpoint) {
         if let Ok(record) = Record::from_event(&located.event) {
             let stored = Stored {
-                commit: located.commit.clone(),
+                commit: located.commit.as_str().into(),
                 record,
             };
             self.apply_from(&stored, view);
@@ -637,36 +637,45 @@ impl<'v> Scope<'v> {
 /// Sorts by (`seq`, `at`, `id`) and drops repeated ids: of the copies of
 /// one event (a rewrite or a merge put it on several commits), the one in
 /// view is kept, else the first.
-pub fn order_events_in(events: Vec<Stored>, view: &dyn Viewpoint) -> Vec<Stored> {
-    // Sort small keys, then move each event once.
-    let mut keys: Vec<(u64, &str, &str, bool, &str, usize)> = events
+pub fn order_events_in(mut events: Vec<Stored>, view: &dyn Viewpoint) -> Vec<Stored> {
+    // Sorted where they lie: a permutation found from small keys, then
+    // applied by swaps, so that a ledger of 200,000 events is not held
+    // twice. A key is the `seq` and the place; events of one `seq` are
+    // told apart by their other fields.
+    let unseen: Vec<bool> = events.iter().map(|l| !view.sees(&l.commit)).collect();
+    let mut keys: Vec<(u64, usize)> = events
         .iter()
         .enumerate()
-        .map(|(i, l)| {
-            let r = &l.record;
-            (
-                r.seq,
-                &*r.at,
-                &*r.id,
-                !view.sees(&l.commit),
-                l.commit.as_str(),
-                i,
-            )
-        })
+        .map(|(i, l)| (l.record.seq, i))
         .collect();
-    keys.sort_unstable();
-    let order: Vec<usize> = keys.iter().map(|k| k.5).collect();
-    let mut slots: Vec<Option<Stored>> = events.into_iter().map(Some).collect();
-    let mut seen = HashSet::with_capacity(order.len());
-    let mut out = Vec::with_capacity(order.len());
-    for i in order {
-        if let Some(l) = slots[i].take()
-            && seen.insert(id_key(&l.record.id))
-        {
-            out.push(l);
+    let rest = |i: usize| {
+        let l = &events[i];
+        (&*l.record.at, &*l.record.id, unseen[i], &*l.commit, i)
+    };
+    keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| rest(a.1).cmp(&rest(b.1))));
+    let mut order: Vec<usize> = keys.into_iter().map(|k| k.1).collect();
+    permute(&mut events, &mut order);
+    let mut seen = HashSet::with_capacity(events.len());
+    events.retain(|l| seen.insert(id_key(&l.record.id)));
+    events
+}
+
+/// Puts at each place `k` of `items` the item that was at `order[k]`,
+/// by swaps along each cycle of the permutation. Consumes `order`.
+fn permute<T>(items: &mut [T], order: &mut [usize]) {
+    const DONE: usize = usize::MAX;
+    for start in 0..items.len() {
+        let mut k = start;
+        // Place `k` holds the item first at `start` until its own comes.
+        while order[k] != DONE {
+            let from = std::mem::replace(&mut order[k], DONE);
+            if from == start {
+                break;
+            }
+            items.swap(k, from);
+            k = from;
         }
     }
-    out
 }
 
 /// The `N` bytes that `2 * N` hex digits (either case) spell; None for

@@ -525,3 +525,66 @@ fn an_event_id_is_keyed_by_its_hex_value_and_other_text_by_a_hash() {
     assert_ne!(odd, id_key("hand-written-id2"));
     assert_ne!(id_key("0000000000000000000000000001730g"), 0x1730);
 }
+
+#[test]
+fn a_permutation_applied_by_swaps_puts_each_item_where_a_copy_would() {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    for len in 0..40 {
+        for _ in 0..25 {
+            let mut order: Vec<usize> = (0..len).collect();
+            for i in (1..len).rev() {
+                order.swap(i, next(i + 1));
+            }
+            let items: Vec<String> = (0..len).map(|i| format!("item {i}")).collect();
+            let copied: Vec<String> = order.iter().map(|&i| items[i].clone()).collect();
+            let mut swapped = items.clone();
+            super::permute(&mut swapped, &mut order.clone());
+            assert_eq!(swapped, copied, "order {order:?}");
+        }
+    }
+}
+
+#[test]
+fn events_are_ordered_by_seq_at_and_id_and_each_id_is_kept_once_preferring_a_copy_in_view() {
+    struct Sees(&'static str);
+    impl Viewpoint for Sees {
+        fn sees(&self, commit: &str) -> bool {
+            commit == self.0
+        }
+        fn fingerprint(&self, _: &str) -> Option<&str> {
+            None
+        }
+    }
+    let mut events = Vec::new();
+    for (seq, commit, step) in [
+        (3, "c1", "S01"),
+        (1, "c2", "S02"),
+        (2, "c1", "S03"),
+        (1, "c1", "S01"),
+    ] {
+        events.push(at(commit, ev(seq, step, Kind::Note)));
+    }
+    // The same event on two commits, the second of them in view.
+    let copy = events[0].record.clone();
+    events.push(Stored {
+        commit: "c3".into(),
+        record: copy,
+    });
+    let ordered = order_events_in(events, &Sees("c3"));
+    let got: Vec<(u64, &str, &str)> = ordered
+        .iter()
+        .map(|l| (l.record.seq, &*l.record.step, &*l.commit))
+        .collect();
+    assert_eq!(got.len(), 4, "{got:?}");
+    assert_eq!(got[2], (2, "S03", "c1"));
+    assert_eq!(got[3], (3, "S01", "c3"), "the copy in view is kept");
+    // The two of seq 1 share `at`, so they go by id.
+    assert!(ordered[0].record.id < ordered[1].record.id);
+    assert!(ordered[..2].iter().all(|l| l.record.seq == 1));
+}
