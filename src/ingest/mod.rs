@@ -225,7 +225,7 @@ impl<'r> Batch<'r> {
         event.seq = self.state.max_seq.saturating_add(1);
         if let Ok(record) = crate::ledger::record::Record::from_event(&event) {
             let stored = crate::ledger::record::Stored {
-                commit: commit.to_string(),
+                commit: commit.to_string().into(),
                 record,
             };
             self.state.apply_from(&stored, &self.sight);

@@ -90,7 +90,8 @@ pub struct Record {
 /// A record and the commit whose note holds it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stored {
-    pub commit: String,
+    /// Shared by the records of one note.
+    pub commit: std::sync::Arc<str>,
     pub record: Record,
 }
 

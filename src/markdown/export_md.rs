@@ -345,7 +345,7 @@ mod tests {
             events
                 .iter()
                 .map(|l| crate::ledger::record::Stored {
-                    commit: l.commit.clone(),
+                    commit: l.commit.as_str().into(),
                     record: crate::ledger::record::Record::from_event(&l.event).unwrap(),
                 })
                 .collect(),

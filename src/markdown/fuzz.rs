@@ -388,7 +388,7 @@ fn import_of_export_gives_back_the_same_ledger() {
                     .iter()
                     .filter_map(|l| {
                         Some(crate::ledger::record::Stored {
-                            commit: l.commit.clone(),
+                            commit: l.commit.as_str().into(),
                             record: crate::ledger::record::Record::from_event(&l.event).ok()?,
                         })
                     })

@@ -89,7 +89,7 @@ fn advance_commits(repo: &Repository, mut base: Loaded, at: Oid) -> Option<Loade
         for record in parse_note(&text).records {
             touched.insert(record.step.to_string());
             records.push(Stored {
-                commit: hex.clone(),
+                commit: hex.as_str().into(),
                 record,
             });
         }
@@ -190,7 +190,7 @@ fn advance_notes(repo: &Repository, mut base: Loaded, tip: Oid) -> Option<Loaded
         for record in after.records {
             if !had.contains(&*record.id) {
                 added.push(Stored {
-                    commit: c.clone(),
+                    commit: c.as_str().into(),
                     record,
                 });
             }

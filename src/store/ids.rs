@@ -109,13 +109,18 @@ impl Ids {
     /// Best effort, like every cache. The ids as read and those added
     /// since are merged as they are written.
     pub fn save(&self, repo: &Repository) {
+        self.save_in(&cache_file::dir(repo));
+    }
+
+    /// [`save`](Self::save) in the cache folder `dir`.
+    pub fn save_in(&self, dir: &std::path::Path) {
         let mut body = Vec::with_capacity(self.tip.len() + 1 + self.len() * 16);
         body.extend_from_slice(self.tip.as_bytes());
         body.push(b'\n');
         for k in super::merge_sorted(self.stored.iter(), self.added.iter().copied()) {
             body.extend_from_slice(&k.to_le_bytes());
         }
-        cache_file::write(&path(repo), KIND, FORMAT, &body);
+        cache_file::write(&dir.join("ids"), KIND, FORMAT, &body);
     }
 }
 

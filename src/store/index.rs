@@ -9,9 +9,12 @@ use super::{cache_file, notes};
 use crate::ledger::Skip;
 use crate::ledger::record::{Record, Stored};
 use git2::{DiffOptions, Oid, Repository};
+use serde::de::{Deserializer, SeqAccess, Visitor};
+use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 
 const KIND: &str = "index";
 /// Measured (cold status, interleaved): libgit2 with a few threads reads
@@ -28,43 +31,58 @@ pub struct Note {
     pub skipped: Vec<(u32, String)>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The records of every note, held flat: a cold read hands them to the
+/// fold as they are, not copied out of a map of notes.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Index {
     pub tip: String,
-    /// Annotated commit (hex) → its note, parsed.
-    pub notes: BTreeMap<String, Note>,
+    /// Every record, in the order of the annotated commits (lower-case
+    /// hex), each note's in line order. The records of a note share its
+    /// commit's name.
+    records: Vec<Stored>,
+    /// The lines that are not events: (commit, line number, why), in the
+    /// same order.
+    skipped: Vec<SkippedLine>,
 }
 
-fn path(repo: &Repository) -> PathBuf {
-    cache_file::dir(repo).join("index")
-}
+/// A line that is not an event: (its note's commit, line number, why).
+type SkippedLine = (Arc<str>, u32, String);
 
 impl Index {
     /// The index at `tip`: from the cache, caught up from the cached tip
     /// when it moved, or built from the notes.
     pub fn at(repo: &Repository, tip: Oid) -> Result<Index, git2::Error> {
-        if let Some(mut cached) = read(repo) {
-            if cached.tip == tip.to_string() {
-                return Ok(cached);
-            }
-            if cached.catch_up(repo, tip).is_ok() {
-                cached.save(repo);
-                return Ok(cached);
-            }
+        let (index, changed) = Index::read_at(repo, tip)?;
+        if changed {
+            index.save_in(&cache_file::dir(repo));
         }
-        let fresh = Index::build(repo, tip)?;
-        fresh.save(repo);
-        Ok(fresh)
+        Ok(index)
     }
 
-    /// Writes the index, and the ids of its events beside it.
-    fn save(&self, repo: &Repository) {
-        write(repo, self);
-        let all = self
-            .notes
-            .values()
-            .flat_map(|n| n.records.iter().map(|r| &*r.id));
-        super::ids::Ids::new(self.tip.clone(), all).save(repo);
+    /// [`at`](Self::at) without writing the cache: the index, and whether
+    /// it differs from the cached one (the caller then saves it, maybe
+    /// while it goes on with the index).
+    pub fn read_at(repo: &Repository, tip: Oid) -> Result<(Index, bool), git2::Error> {
+        if let Some(mut cached) = read(repo) {
+            if cached.tip == tip.to_string() {
+                return Ok((cached, false));
+            }
+            if cached.catch_up(repo, tip).is_ok() {
+                return Ok((cached, true));
+            }
+        }
+        Ok((Index::build(repo, tip)?, true))
+    }
+
+    /// Writes the index, and the ids of its events beside it, in the
+    /// cache folder `dir`. Best effort: an index that cannot be written
+    /// only costs speed.
+    pub fn save_in(&self, dir: &Path) {
+        if let Ok(body) = postcard::to_allocvec(self) {
+            cache_file::write(&dir.join("index"), KIND, FORMAT, &body);
+        }
+        let all = self.records.iter().map(|s| &*s.record.id);
+        super::ids::Ids::new(self.tip.clone(), all).save_in(dir);
     }
 
     fn build(repo: &Repository, tip: Oid) -> Result<Index, git2::Error> {
@@ -73,10 +91,7 @@ impl Index {
             && let Some(notes) = build_with_git(repo, tip, &tree)
         {
             super::trace(&format!("index: {} notes read by git", notes.len()));
-            return Ok(Index {
-                tip: tip.to_string(),
-                notes,
-            });
+            return Ok(Index::of_notes(tip.to_string(), notes));
         }
         // Two blobs for one commit (flat and fanned out after a merge) are
         // one note.
@@ -88,11 +103,7 @@ impl Index {
                 .push(blob);
         }
         let work: Vec<(String, Vec<Oid>)> = blobs.into_iter().collect();
-        let notes = read_notes(repo, &work)?.into_iter().collect();
-        Ok(Index {
-            tip: tip.to_string(),
-            notes,
-        })
+        Ok(Index::of_notes(tip.to_string(), read_notes(repo, &work)?))
     }
 
     /// Re-reads the notes that differ between the indexed tip's tree and `tip`'s.
@@ -116,48 +127,182 @@ impl Index {
         }
         touched.sort();
         touched.dedup();
-        for commit in touched {
-            let text = notes::note_text_in(repo, &new_tree, &commit)?;
-            if text.is_empty() {
-                self.notes.remove(&commit);
-            } else {
-                self.notes.insert(commit, parse_note(&text));
+        let mut fresh: Vec<(String, Note)> = Vec::new();
+        for commit in &touched {
+            let text = notes::note_text_in(repo, &new_tree, commit)?;
+            if !text.is_empty() {
+                fresh.push((commit.clone(), parse_note(&text)));
             }
         }
+        // The notes left as they were, and the fresh ones in their places.
+        let untouched = |c: &str| touched.binary_search_by(|t| t.as_str().cmp(c)).is_err();
+        let mut kept = Index::of_notes(String::new(), fresh);
+        let old = std::mem::take(&mut self.records);
+        let mut records = Vec::with_capacity(old.len() + kept.records.len());
+        let mut incoming = std::mem::take(&mut kept.records).into_iter().peekable();
+        for s in old.into_iter().filter(|s| untouched(&s.commit)) {
+            while let Some(n) = incoming.next_if(|n| n.commit < s.commit) {
+                records.push(n);
+            }
+            records.push(s);
+        }
+        records.extend(incoming);
+        self.records = records;
+        self.skipped.retain(|(c, _, _)| untouched(c));
+        self.skipped.append(&mut kept.skipped);
+        self.skipped.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
         self.tip = tip.to_string();
         Ok(())
     }
 
+    /// The index of `notes` (commit, its note), in any order, each
+    /// commit once.
+    fn of_notes(tip: String, notes: impl IntoIterator<Item = (String, Note)>) -> Index {
+        let mut notes: Vec<(String, Note)> = notes.into_iter().collect();
+        notes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut index = Index {
+            tip,
+            ..Index::default()
+        };
+        for (commit, note) in notes {
+            index.push(&commit, note);
+        }
+        index
+    }
+
+    /// Appends one note, of a commit after every one held.
+    fn push(&mut self, commit: &str, note: Note) {
+        let commit: Arc<str> = Arc::from(commit);
+        self.records
+            .extend(note.records.into_iter().map(|record| Stored {
+                commit: Arc::clone(&commit),
+                record,
+            }));
+        for (line, why) in note.skipped {
+            self.skipped.push((Arc::clone(&commit), line, why));
+        }
+    }
+
+    /// Every record, in the order of their commits.
+    pub fn records(&self) -> &[Stored] {
+        &self.records
+    }
+
     /// Every record, moved out of the index.
     pub fn into_stored(self) -> Vec<Stored> {
-        let mut out = Vec::with_capacity(self.notes.values().map(|n| n.records.len()).sum());
-        for (commit, note) in self.notes {
-            for record in note.records {
-                out.push(Stored {
-                    commit: commit.clone(),
-                    record,
-                });
-            }
-        }
-        out
+        self.records
     }
 
     /// (count, first) of the lines that are not events.
     pub fn skipped(&self) -> (usize, Option<String>) {
-        let mut count = 0;
-        let mut first = None;
-        for (commit, note) in &self.notes {
-            for (line, why) in &note.skipped {
-                count += 1;
-                if first.is_none() {
-                    first = Some(format!(
-                        "note on {} line {line}: {why}",
-                        crate::git::repo::short(commit)
-                    ));
-                }
+        let first = self.skipped.first().map(|(commit, line, why)| {
+            format!(
+                "note on {} line {line}: {why}",
+                crate::git::repo::short(commit)
+            )
+        });
+        (self.skipped.len(), first)
+    }
+
+    /// The notes as stored: (commit, records, skipped lines) of each
+    /// annotated commit, in order.
+    fn notes(&self) -> impl Iterator<Item = (&str, &[Stored], &[SkippedLine])> {
+        let (mut records, mut skipped) = (&self.records[..], &self.skipped[..]);
+        std::iter::from_fn(move || {
+            let commit: &str = match (records.first(), skipped.first()) {
+                (Some(r), Some(s)) => (&*r.commit).min(&*s.0),
+                (Some(r), None) => &r.commit,
+                (None, Some(s)) => &s.0,
+                (None, None) => return None,
+            };
+            let (these, rest) = records.split_at(records.partition_point(|r| &*r.commit <= commit));
+            let (lines, more) = skipped.split_at(skipped.partition_point(|s| &*s.0 <= commit));
+            (records, skipped) = (rest, more);
+            Some((commit, these, lines))
+        })
+    }
+}
+
+/// On disk an index is its notes: `{tip, notes: [(commit, {records,
+/// skipped})]}`, a note's commit written once.
+impl Serialize for Index {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        struct Notes<'a>(&'a Index);
+        struct Records<'a>(&'a [Stored]);
+        struct Lines<'a>(&'a [SkippedLine]);
+        #[derive(Serialize)]
+        struct NoteOut<'a> {
+            records: Records<'a>,
+            skipped: Lines<'a>,
+        }
+        impl Serialize for Records<'_> {
+            fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+                ser.collect_seq(self.0.iter().map(|s| &s.record))
             }
         }
-        (count, first)
+        impl Serialize for Lines<'_> {
+            fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+                ser.collect_seq(self.0.iter().map(|(_, line, why)| (line, why)))
+            }
+        }
+        impl Serialize for Notes<'_> {
+            fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+                let mut seq = ser.serialize_seq(Some(self.0.notes().count()))?;
+                for (commit, records, skipped) in self.0.notes() {
+                    let note = NoteOut {
+                        records: Records(records),
+                        skipped: Lines(skipped),
+                    };
+                    seq.serialize_element(&(commit, note))?;
+                }
+                seq.end()
+            }
+        }
+        let mut out = ser.serialize_struct("Index", 2)?;
+        out.serialize_field("tip", &self.tip)?;
+        out.serialize_field("notes", &Notes(self))?;
+        out.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Index {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Index, D::Error> {
+        /// The notes, made flat one at a time as they are read.
+        struct Notes(Index);
+        impl<'de> Deserialize<'de> for Notes {
+            fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Notes, D::Error> {
+                struct Each;
+                impl<'de> Visitor<'de> for Each {
+                    type Value = Notes;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a list of notes")
+                    }
+                    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Notes, A::Error> {
+                        let mut index = Index::default();
+                        let mut last: Option<String> = None;
+                        while let Some((commit, note)) = seq.next_element::<(String, Note)>()? {
+                            if last.as_ref().is_some_and(|l| *l >= commit) {
+                                return Err(serde::de::Error::custom("notes out of order"));
+                            }
+                            index.push(&commit, note);
+                            last = Some(commit);
+                        }
+                        Ok(Notes(index))
+                    }
+                }
+                de.deserialize_seq(Each)
+            }
+        }
+        #[derive(Deserialize)]
+        struct Disk {
+            tip: String,
+            notes: Notes,
+        }
+        let disk = Disk::deserialize(de)?;
+        Ok(Index {
+            tip: disk.tip,
+            ..disk.notes.0
+        })
     }
 }
 
@@ -179,19 +324,22 @@ fn read_notes(
 }
 
 /// A large ledger, listed and read by git in one pipeline: `git ls-tree
-/// -r` names the notes' blobs, a thread hands each to a `git cat-file
-/// --batch` as it is named, and this thread parses each note as it comes
-/// out. The listing overlaps the reading, and the notes trees are read by
-/// git (with its delta-base cache), not mapped into this process. None
-/// when git cannot be run or does not answer as expected; the caller then
-/// reads through libgit2.
+/// -r` names the notes' blobs, a thread hands them, a run at a time, to
+/// one `git cat-file --batch` per core, and a thread per reader parses
+/// each note as it comes out. The listing overlaps the reading, and the
+/// notes trees are read by git (with its delta-base cache), not mapped
+/// into this process. None when git cannot be run or does not answer as
+/// expected; the caller then reads through libgit2.
 fn build_with_git(
     repo: &Repository,
     tip: Oid,
     tree: &git2::Tree<'_>,
-) -> Option<BTreeMap<String, Note>> {
+) -> Option<Vec<(String, Note)>> {
     use std::io::{BufRead, BufReader, Write};
     use std::process::{Command, Stdio};
+    /// Notes handed to one reader before the next: long enough to keep
+    /// a delta chain in one reader's cache, short enough to share the work.
+    const RUN: usize = 256;
     let git = |args: &[&str]| {
         let mut c = Command::new("git");
         c.arg("--git-dir").arg(repo.path()).args(args);
@@ -202,65 +350,97 @@ fn build_with_git(
         .stdout(Stdio::piped())
         .spawn()
         .ok()?;
-    let mut reader = git(&["cat-file", "--batch", "--buffer"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .ok()?;
     let listing = lister.stdout.take()?;
-    let mut to_reader = reader.stdin.take()?;
-    // The feeder: (commit, blob) of every note, in the listing's order,
-    // each blob written to cat-file as soon as it is listed.
-    let feeder = std::thread::spawn(move || -> Option<Vec<String>> {
-        let mut commits = Vec::new();
-        let mut out = std::io::BufWriter::new(&mut to_reader);
-        for entry in BufReader::with_capacity(1 << 16, listing).split(0) {
-            let entry = entry.ok()?;
-            if let Some((commit, blob)) = note_entry(&entry) {
-                out.write_all(blob).ok()?;
-                out.write_all(b"\n").ok()?;
-                commits.push(commit);
-            }
-        }
-        out.flush().ok()?;
-        Some(commits)
-    });
-    let mut out = BufReader::with_capacity(1 << 20, reader.stdout.take()?);
-    let mut parsed: Vec<Note> = Vec::new();
-    let mut header = String::new();
-    let mut text: Vec<u8> = Vec::new();
-    let mut ok = true;
-    loop {
-        text.clear();
-        match next_blob(&mut out, &mut header, &mut text) {
-            Some(true) => parsed.push(parse_note(&String::from_utf8_lossy(&text))),
-            Some(false) => break,
-            None => {
-                ok = false;
-                break;
-            }
+    let count = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
+    let mut readers = Vec::with_capacity(count);
+    for _ in 0..count {
+        match git(&["cat-file", "--batch", "--buffer"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+        {
+            Ok(child) => readers.push(child),
+            Err(_) => break,
         }
     }
-    drop(out);
-    let commits = feeder.join().ok().flatten();
+    let mut inputs = Vec::new();
+    let mut outputs = Vec::new();
+    for r in &mut readers {
+        inputs.push(r.stdin.take()?);
+        outputs.push(r.stdout.take()?);
+    }
+    if inputs.is_empty() {
+        return None;
+    }
+    let (commits, parsed) = std::thread::scope(|s| {
+        // The feeder: each note's blob written to its reader as soon as
+        // it is listed; the commits each reader was given, in order.
+        let feeder = s.spawn(move || -> Option<Vec<Vec<String>>> {
+            let mut commits: Vec<Vec<String>> = vec![Vec::new(); inputs.len()];
+            let mut to: Vec<_> = inputs.iter_mut().map(std::io::BufWriter::new).collect();
+            let mut listed = 0usize;
+            for entry in BufReader::with_capacity(1 << 16, listing).split(0) {
+                let entry = entry.ok()?;
+                if let Some((commit, blob)) = note_entry(&entry) {
+                    let r = (listed / RUN) % to.len();
+                    to[r].write_all(blob).ok()?;
+                    to[r].write_all(b"\n").ok()?;
+                    commits[r].push(commit);
+                    listed += 1;
+                }
+            }
+            for w in &mut to {
+                w.flush().ok()?;
+            }
+            Some(commits)
+        });
+        let parse = |out: std::process::ChildStdout| -> Option<Vec<Note>> {
+            let mut out = BufReader::with_capacity(1 << 20, out);
+            let mut parsed = Vec::new();
+            let (mut header, mut text) = (String::new(), Vec::new());
+            loop {
+                text.clear();
+                match next_blob(&mut out, &mut header, &mut text)? {
+                    true => parsed.push(parse_note(&String::from_utf8_lossy(&text))),
+                    false => return Some(parsed),
+                }
+            }
+        };
+        let mut outputs = outputs.into_iter();
+        let first = outputs.next()?;
+        let others: Vec<_> = outputs.map(|o| s.spawn(move || parse(o))).collect();
+        let mut parsed = vec![parse(first)];
+        parsed.extend(others.into_iter().map(|t| t.join().ok().flatten()));
+        let commits = feeder.join().ok().flatten();
+        Some((commits, parsed))
+    })?;
     let listed = lister.wait().ok()?.success();
-    let read = reader.wait().ok()?.success();
-    let commits = commits.filter(|c| ok && listed && read && c.len() == parsed.len())?;
-    let mut notes: BTreeMap<String, Note> = BTreeMap::new();
-    let mut twice: Vec<String> = Vec::new();
-    for (commit, note) in commits.into_iter().zip(parsed) {
-        match notes.entry(commit) {
-            std::collections::btree_map::Entry::Vacant(v) => {
-                v.insert(note);
-            }
-            std::collections::btree_map::Entry::Occupied(o) => twice.push(o.key().clone()),
-        }
+    let mut read = true;
+    for mut r in readers {
+        read &= r.wait().ok()?.success();
     }
+    if !(listed && read) {
+        return None;
+    }
+    let mut notes: Vec<(String, Note)> = Vec::new();
+    for (commits, parsed) in commits?.into_iter().zip(parsed) {
+        let parsed = parsed.filter(|p| p.len() == commits.len())?;
+        notes.extend(commits.into_iter().zip(parsed));
+    }
+    notes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     // A commit with two blobs (flat and fanned out, after a merge of two
     // layouts) is one note, its texts joined as a catch-up joins them.
+    let mut twice: Vec<String> = notes
+        .windows(2)
+        .filter(|w| w[0].0 == w[1].0)
+        .map(|w| w[0].0.clone())
+        .collect();
+    twice.dedup();
+    notes.dedup_by(|a, b| a.0 == b.0);
     for commit in twice {
         let text = notes::note_text_in(repo, tree, &commit).ok()?;
-        notes.insert(commit, parse_note(&text));
+        let at = notes.binary_search_by(|n| n.0.cmp(&commit)).ok()?;
+        notes[at].1 = parse_note(&text);
     }
     Some(notes)
 }
@@ -394,13 +574,60 @@ pub fn parse_note(text: &str) -> Note {
 }
 
 fn read(repo: &Repository) -> Option<Index> {
-    let body = cache_file::read(&path(repo), KIND, FORMAT)?;
+    let body = cache_file::read(&cache_file::dir(repo).join("index"), KIND, FORMAT)?;
     postcard::from_bytes(&body).ok()
 }
 
-/// Best effort: an index that cannot be written only costs speed.
-fn write(repo: &Repository, index: &Index) {
-    if let Ok(body) = postcard::to_allocvec(index) {
-        cache_file::write(&path(repo), KIND, FORMAT, &body);
+#[cfg(test)]
+mod tests {
+    use super::{Index, Note, parse_note};
+    use std::collections::BTreeMap;
+
+    fn line(seq: u64, step: &str) -> String {
+        format!(
+            r#"{{"v":1,"id":"{seq:032x}","seq":{seq},"at":"2026-01-01T00:00:00Z","by":"A","step":"{step}","kind":"note","source":"cli"}}"#
+        )
+    }
+
+    #[test]
+    fn an_index_is_stored_note_by_note_and_read_back_flat() {
+        let notes = vec![
+            ("cc".repeat(20), parse_note(&line(3, "S03"))),
+            // Only a line that is not an event: still a note.
+            ("aa".repeat(20), parse_note("not json")),
+            (
+                "bb".repeat(20),
+                parse_note(&format!("{}\nbroken\n{}", line(1, "S01"), line(2, "S02"))),
+            ),
+        ];
+        let index = Index::of_notes("tip".into(), notes.clone());
+        let steps: Vec<&str> = index.records().iter().map(|s| &*s.record.step).collect();
+        assert_eq!(
+            steps,
+            ["S01", "S02", "S03"],
+            "in the order of their commits"
+        );
+        assert_eq!(index.skipped().0, 2);
+        assert!(
+            index
+                .skipped()
+                .1
+                .unwrap()
+                .starts_with("note on aaaaaaa line 1")
+        );
+        let body = postcard::to_allocvec(&index).unwrap();
+        // The bytes of the map of notes it is written as.
+        #[derive(serde::Serialize)]
+        struct Disk {
+            tip: String,
+            notes: BTreeMap<String, Note>,
+        }
+        let disk = Disk {
+            tip: "tip".into(),
+            notes: notes.into_iter().collect(),
+        };
+        assert_eq!(body, postcard::to_allocvec(&disk).unwrap());
+        let back: Index = postcard::from_bytes(&body).unwrap();
+        assert_eq!(back, index);
     }
 }

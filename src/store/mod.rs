@@ -96,9 +96,18 @@ pub fn load_at(repo: &Repository, at: Option<Oid>) -> Result<Loaded> {
         return Ok(followed);
     }
     let started = std::time::Instant::now();
-    let (events, skipped, first_skipped) = records_at(repo, tip)?;
+    let (index, changed) = Index::read_at(repo, tip).context("cannot read refs/notes/ledger")?;
     let read = started.elapsed();
-    let sight = Sight::compute(repo, at, &events)?;
+    // A changed index is written by a second thread while this one finds
+    // what `at` sees of it.
+    let dir = cache_file::dir(repo);
+    let sight = std::thread::scope(|s| {
+        if changed {
+            s.spawn(|| index.save_in(&dir));
+        }
+        Sight::compute(repo, at, index.records())
+    })?;
+    let (events, skipped, first_skipped) = kept_records(index);
     let seen = started.elapsed();
     let mut state = fold_at(events, &sight);
     view::confirm_collisions(repo, &mut state);
@@ -127,9 +136,15 @@ pub fn load_at(repo: &Repository, at: Option<Oid>) -> Result<Loaded> {
 /// cannot outrank every later write.
 fn records_at(repo: &Repository, tip: Oid) -> Result<(Vec<Stored>, usize, Option<String>)> {
     let index = Index::at(repo, tip).context("cannot read refs/notes/ledger")?;
+    Ok(kept_records(index))
+}
+
+/// The records of `index` a reader keeps (see [`honest`]), with the count
+/// of lines that are not events and the first of them.
+fn kept_records(index: Index) -> (Vec<Stored>, usize, Option<String>) {
     let (skipped, first) = index.skipped();
     let (events, forged, first_forged) = honest(index.into_stored());
-    Ok((events, skipped + forged, first.or(first_forged)))
+    (events, skipped + forged, first.or(first_forged))
 }
 
 /// Two sorted runs as one sorted run, each distinct item once: how a few
@@ -231,7 +246,7 @@ pub fn whole_events(repo: &Repository, loaded: &Loaded, chosen: &[Stored]) -> Re
     let mut by_commit: HashMap<&str, HashMap<String, Event>> = HashMap::new();
     let tree = repo.find_commit(tip)?.tree()?;
     for s in chosen {
-        if by_commit.contains_key(s.commit.as_str()) {
+        if by_commit.contains_key(&*s.commit) {
             continue;
         }
         let text = notes::note_text_in(repo, &tree, &s.commit)?;
@@ -247,21 +262,21 @@ pub fn whole_events(repo: &Repository, loaded: &Loaded, chosen: &[Stored]) -> Re
     // export of 200,000 events held.
     let mut last_use: HashMap<(&str, &str), usize> = HashMap::with_capacity(chosen.len());
     for (i, s) in chosen.iter().enumerate() {
-        last_use.insert((s.commit.as_str(), &s.record.id), i);
+        last_use.insert((&*s.commit, &s.record.id), i);
     }
     Ok(chosen
         .iter()
         .enumerate()
         .filter_map(|(i, s)| {
-            let events = by_commit.get_mut(s.commit.as_str())?;
-            let key = (s.commit.as_str(), &*s.record.id);
+            let events = by_commit.get_mut(&*s.commit)?;
+            let key = (&*s.commit, &*s.record.id);
             let event = if last_use.get(&key) == Some(&i) {
                 events.remove(&*s.record.id)?
             } else {
                 events.get(&*s.record.id)?.clone()
             };
             Some(Located {
-                commit: s.commit.clone(),
+                commit: s.commit.to_string(),
                 event,
             })
         })
@@ -393,7 +408,7 @@ fn remember(repo: &Repository, mut loaded: Loaded, new_tip: Oid, fresh: &[Locate
         .iter()
         .map(|l| {
             Record::from_event(&l.event).map(|record| Stored {
-                commit: l.commit.clone(),
+                commit: l.commit.as_str().into(),
                 record,
             })
         })

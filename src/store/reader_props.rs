@@ -154,7 +154,7 @@ fn the_reader_and_the_fold_take_any_note_without_panicking() {
                 for line in text.lines() {
                     match Record::parse_line(line) {
                         Ok(record) => stored.push(Stored {
-                            commit: commit.clone(),
+                            commit: commit.as_str().into(),
                             record,
                         }),
                         Err(crate::ledger::Skip::Blank) => {}
@@ -197,7 +197,7 @@ fn megabyte_lines_and_random_bytes_are_read_and_kept() {
         .flat_map(|(c, t)| t.lines().map(move |l| (c, l)))
         .filter_map(|(c, l)| {
             Record::parse_line(l).ok().map(|record| Stored {
-                commit: c.clone(),
+                commit: c.as_str().into(),
                 record,
             })
         })
