@@ -140,11 +140,23 @@ impl Index {
         let old = std::mem::take(&mut self.records);
         let mut records = Vec::with_capacity(old.len() + kept.records.len());
         let mut incoming = std::mem::take(&mut kept.records).into_iter().peekable();
-        for s in old.into_iter().filter(|s| untouched(&s.commit)) {
-            while let Some(n) = incoming.next_if(|n| n.commit < s.commit) {
-                records.push(n);
+        // Decided once per note: its records share one name.
+        let mut note: Option<(Arc<str>, bool)> = None;
+        for s in old {
+            let keep = match &note {
+                Some((name, keep)) if Arc::ptr_eq(name, &s.commit) => *keep,
+                _ => {
+                    while let Some(n) = incoming.next_if(|n| n.commit < s.commit) {
+                        records.push(n);
+                    }
+                    let keep = untouched(&s.commit);
+                    note = Some((Arc::clone(&s.commit), keep));
+                    keep
+                }
+            };
+            if keep {
+                records.push(s);
             }
-            records.push(s);
         }
         records.extend(incoming);
         self.records = records;
@@ -629,5 +641,64 @@ mod tests {
         assert_eq!(body, postcard::to_allocvec(&disk).unwrap());
         let back: Index = postcard::from_bytes(&body).unwrap();
         assert_eq!(back, index);
+    }
+
+    /// A repository with commits annotated by `notes` (which commit,
+    /// which steps), written as one notes commit each time.
+    fn annotate(repo: &git2::Repository, notes: &[(usize, &[u64])]) -> git2::Oid {
+        let sig = git2::Signature::new("A", "a@x", &git2::Time::new(1_700_000_000, 0)).unwrap();
+        let commits = commits(repo);
+        for (i, seqs) in notes {
+            let text: Vec<String> = seqs.iter().map(|n| line(*n, &format!("S{n:02}"))).collect();
+            let text = text.join("\n");
+            if seqs.is_empty() {
+                let _ = repo.note_delete(commits[*i], Some("refs/notes/ledger"), &sig, &sig);
+            } else {
+                repo.note(
+                    &sig,
+                    &sig,
+                    Some("refs/notes/ledger"),
+                    commits[*i],
+                    &text,
+                    true,
+                )
+                .unwrap();
+            }
+        }
+        repo.refname_to_id("refs/notes/ledger").unwrap()
+    }
+
+    fn commits(repo: &git2::Repository) -> Vec<git2::Oid> {
+        let sig = git2::Signature::new("A", "a@x", &git2::Time::new(1_700_000_000, 0)).unwrap();
+        let tree = repo
+            .find_tree(repo.treebuilder(None).unwrap().write().unwrap())
+            .unwrap();
+        let mut out = Vec::new();
+        let mut parent: Option<git2::Commit<'_>> = None;
+        for i in 0..6 {
+            let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+            let id = repo
+                .commit(None, &sig, &sig, &format!("c{i}"), &tree, &parents)
+                .unwrap();
+            parent = Some(repo.find_commit(id).unwrap());
+            out.push(id);
+        }
+        out
+    }
+
+    #[test]
+    fn an_index_caught_up_to_a_new_tip_equals_one_built_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = git2::Repository::init(dir.path()).unwrap();
+        let first = annotate(&repo, &[(0, &[1]), (2, &[2, 3]), (4, &[4]), (5, &[5])]);
+        let mut index = Index::build(&repo, first).unwrap();
+        // A note rewritten, one removed, two added on either side of kept ones.
+        let second = annotate(&repo, &[(2, &[2, 3, 6]), (4, &[]), (1, &[7]), (3, &[8, 9])]);
+        index.catch_up(&repo, second).unwrap();
+        let built = Index::build(&repo, second).unwrap();
+        assert_eq!(index, built);
+        let mut seqs: Vec<u64> = index.records().iter().map(|s| s.record.seq).collect();
+        seqs.sort_unstable();
+        assert_eq!(seqs, [1, 2, 3, 5, 6, 7, 8, 9]);
     }
 }
