@@ -9,6 +9,7 @@ use super::step_id;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use compact_str::CompactString;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -79,11 +80,13 @@ pub enum Body {
 pub struct Record {
     pub id: Box<str>,
     pub seq: u64,
-    pub at: Box<str>,
+    /// Short texts (a time, a step id, a source, up to 24 bytes) are held
+    /// in place, not allocated: three blocks fewer per record.
+    pub at: CompactString,
     pub by: Box<str>,
-    pub step: Box<str>,
+    pub step: CompactString,
     pub run: Option<Box<str>>,
-    pub source: Box<str>,
+    pub source: CompactString,
     pub body: Body,
 }
 
@@ -349,7 +352,7 @@ impl Line<'_> {
             by: b(self.by).unwrap_or_default(),
             step: step.as_ref().into(),
             run: b(self.run),
-            source: b(self.source).unwrap_or_default(),
+            source: self.source.map(|t| t.0.as_ref().into()).unwrap_or_default(),
             body,
         }
         .check()

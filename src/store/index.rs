@@ -227,8 +227,11 @@ impl Index {
                 (None, Some(s)) => &s.0,
                 (None, None) => return None,
             };
-            let (these, rest) = records.split_at(records.partition_point(|r| &*r.commit <= commit));
-            let (lines, more) = skipped.split_at(skipped.partition_point(|s| &*s.0 <= commit));
+            // A note's records are next to each other: the run of them.
+            let run =
+                |names: &mut dyn Iterator<Item = &str>| names.take_while(|c| *c == commit).count();
+            let (these, rest) = records.split_at(run(&mut records.iter().map(|r| &*r.commit)));
+            let (lines, more) = skipped.split_at(run(&mut skipped.iter().map(|s| &*s.0)));
             (records, skipped) = (rest, more);
             Some((commit, these, lines))
         })
