@@ -35,7 +35,10 @@ pub fn run(ctx: &Ctx, a: ScanArgs) -> Result<Outcome> {
             Ok((commits, mentions))
         })
     });
-    let plan = range::plan_stamp(&ctx.load(&repo)?.state);
+    let plan = {
+        let _reading = early.is_some().then(|| crate::store::index::cores_busy(1));
+        range::plan_stamp(&ctx.load(&repo)?.state)
+    };
     // Without a range: the history no earlier scan (or check) of this
     // plan read, which gives what a scan of all of it would, since ingest
     // is idempotent. `scan HEAD` reads all of it again.

@@ -366,7 +366,8 @@ fn build_with_git(
         .spawn()
         .ok()?;
     let listing = lister.stdout.take()?;
-    let count = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let count = cores.saturating_sub(busy_cores()).clamp(1, 4);
     let mut readers = Vec::with_capacity(count);
     for _ in 0..count {
         match git(&["cat-file", "--batch", "--buffer"])
@@ -458,6 +459,28 @@ fn build_with_git(
         notes[at].1 = parse_note(&text);
     }
     Some(notes)
+}
+
+static BUSY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Says that `n` more cores are kept busy by other work of this process
+/// until the guard is dropped (a first scan reads the history while the
+/// ledger loads): a large ledger is then read by that many fewer git
+/// readers, at least one.
+pub fn cores_busy(n: usize) -> impl Drop {
+    use std::sync::atomic::Ordering;
+    struct Busy(usize);
+    impl Drop for Busy {
+        fn drop(&mut self) {
+            BUSY.fetch_sub(self.0, Ordering::Relaxed);
+        }
+    }
+    BUSY.fetch_add(n, Ordering::Relaxed);
+    Busy(n)
+}
+
+fn busy_cores() -> usize {
+    BUSY.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Appends the next object of a `git cat-file --batch` output to `into`:
