@@ -6,10 +6,10 @@
 use super::event::{Event, FORMAT_VERSION, Kind, Skip};
 use super::status::Status;
 use super::step_id;
+use compact_str::CompactString;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use compact_str::CompactString;
 use std::borrow::Cow;
 use std::fmt;
 
