@@ -86,10 +86,11 @@ fn advance_commits(repo: &Repository, mut base: Loaded, at: Oid) -> Option<Loade
             continue;
         }
         annotated.push(*c);
+        let name: std::sync::Arc<str> = hex.into();
         for record in parse_note(&text).records {
             touched.insert(record.step.to_string());
             records.push(Stored {
-                commit: hex.as_str().into(),
+                commit: std::sync::Arc::clone(&name),
                 record,
             });
         }
@@ -187,10 +188,11 @@ fn advance_notes(repo: &Repository, mut base: Loaded, tip: Oid) -> Option<Loaded
             return None; // lines went away: fold from scratch
         }
         skipped_more += after.skipped.len() - before.skipped.len();
+        let name: std::sync::Arc<str> = c.as_str().into();
         for record in after.records {
             if !had.contains(&*record.id) {
                 added.push(Stored {
-                    commit: c.as_str().into(),
+                    commit: std::sync::Arc::clone(&name),
                     record,
                 });
             }

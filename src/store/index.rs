@@ -227,11 +227,11 @@ impl Index {
                 (None, Some(s)) => &s.0,
                 (None, None) => return None,
             };
-            // A note's records are next to each other: the run of them.
-            let run =
-                |names: &mut dyn Iterator<Item = &str>| names.take_while(|c| *c == commit).count();
-            let (these, rest) = records.split_at(run(&mut records.iter().map(|r| &*r.commit)));
-            let (lines, more) = skipped.split_at(run(&mut skipped.iter().map(|s| &*s.0)));
+            // A note's records, and its skipped lines, are next to each other.
+            let (these, rest) =
+                records.split_at(records.iter().take_while(|r| &*r.commit == commit).count());
+            let (lines, more) =
+                skipped.split_at(skipped.iter().take_while(|s| &*s.0 == commit).count());
             (records, skipped) = (rest, more);
             Some((commit, these, lines))
         })
@@ -669,16 +669,21 @@ mod tests {
         assert_eq!(back, index);
     }
 
-    /// A repository with commits annotated by `notes` (which commit,
-    /// which steps), written as one notes commit each time.
-    fn annotate(repo: &git2::Repository, notes: &[(usize, &[u64])]) -> git2::Oid {
+    /// Annotates `commits` as `notes` says (which commit, the seqs of its
+    /// events; none: its note removed), a notes commit for each; returns
+    /// the notes tip.
+    fn annotate(
+        repo: &git2::Repository,
+        commits: &[git2::Oid],
+        notes: &[(usize, &[u64])],
+    ) -> git2::Oid {
         let sig = git2::Signature::new("A", "a@x", &git2::Time::new(1_700_000_000, 0)).unwrap();
-        let commits = commits(repo);
         for (i, seqs) in notes {
             let text: Vec<String> = seqs.iter().map(|n| line(*n, &format!("S{n:02}"))).collect();
             let text = text.join("\n");
             if seqs.is_empty() {
-                let _ = repo.note_delete(commits[*i], Some("refs/notes/ledger"), &sig, &sig);
+                repo.note_delete(commits[*i], Some("refs/notes/ledger"), &sig, &sig)
+                    .unwrap();
             } else {
                 repo.note(
                     &sig,
@@ -694,6 +699,7 @@ mod tests {
         repo.refname_to_id("refs/notes/ledger").unwrap()
     }
 
+    /// Six commits in a line.
     fn commits(repo: &git2::Repository) -> Vec<git2::Oid> {
         let sig = git2::Signature::new("A", "a@x", &git2::Time::new(1_700_000_000, 0)).unwrap();
         let tree = repo
@@ -716,10 +722,15 @@ mod tests {
     fn an_index_caught_up_to_a_new_tip_equals_one_built_there() {
         let dir = tempfile::tempdir().unwrap();
         let repo = git2::Repository::init(dir.path()).unwrap();
-        let first = annotate(&repo, &[(0, &[1]), (2, &[2, 3]), (4, &[4]), (5, &[5])]);
+        let c = commits(&repo);
+        let first = annotate(&repo, &c, &[(0, &[1]), (2, &[2, 3]), (4, &[4]), (5, &[5])]);
         let mut index = Index::build(&repo, first).unwrap();
         // A note rewritten, one removed, two added on either side of kept ones.
-        let second = annotate(&repo, &[(2, &[2, 3, 6]), (4, &[]), (1, &[7]), (3, &[8, 9])]);
+        let second = annotate(
+            &repo,
+            &c,
+            &[(2, &[2, 3, 6]), (4, &[]), (1, &[7]), (3, &[8, 9])],
+        );
         index.catch_up(&repo, second).unwrap();
         let built = Index::build(&repo, second).unwrap();
         assert_eq!(index, built);
