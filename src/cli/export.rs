@@ -11,11 +11,11 @@ use crate::error::{Outcome, user, user_hint};
 use crate::git::fingerprint::owned_files_many;
 use crate::git::owns::Owns;
 use crate::git::repo::{config_str, head_branch};
-use crate::ledger::fold::Everywhere;
+use crate::ledger::fold::StepDef;
 use crate::ledger::{Kind, LedgerState, Located, Status, StepState, time};
 use crate::markdown::board::{
     Board, BoardContext, BoardStep, BurnPoint, LastCheck, OWNED_SHOWN, StepDetail, TimelineEntry,
-    burn_up, edit_summary, name_of, phase_order,
+    burn_up_with, edit_summary, name_of, phase_order,
 };
 use crate::markdown::events::TESTS_RUN_TOPIC;
 use crate::markdown::forge::Forge;
@@ -157,7 +157,7 @@ fn with_board<R>(
         state.active_steps()
     };
     let lives = assess(repo, &loaded.sight, &steps)?;
-    let events = store::events_in_view(repo, &loaded)?;
+    let (records, events) = store::events_in_view_paired(repo, &loaded)?;
     let hidden: HashSet<&str> = if all {
         HashSet::new()
     } else {
@@ -168,7 +168,17 @@ fn with_board<R>(
             .map(|s| s.id.as_str())
             .collect()
     };
-    let timeline = timeline(&events, &hidden);
+    // The timeline and the trend come from one replay of the fold.
+    let mut timeline: Vec<TimelineEntry<'_>> = Vec::new();
+    let mut trend = burn_up_with(&records, |i, before, state| {
+        if let Some(t) = timeline_entry(&events[i], before, state, &hidden) {
+            timeline.push(t);
+        }
+    });
+    drop(records);
+    // Newest first, by the time each event says it happened.
+    timeline.reverse();
+    timeline.sort_by(|a, b| b.at.cmp(a.at));
     let matchers: Vec<Owns> = steps.iter().map(|s| owns_of(s)).collect();
     let owned = owned_files_many(repo, &tree, &matchers.iter().collect::<Vec<_>>())?;
     let red = Redactor::for_repo(repo)?;
@@ -184,7 +194,7 @@ fn with_board<R>(
         std::collections::HashMap::new();
     for t in &timeline {
         if matches!(t.kind, Kind::Status | Kind::Evidence | Kind::Ack) {
-            timeline_of.entry(t.step.as_str()).or_default().push(t);
+            timeline_of.entry(t.step).or_default().push(t);
         }
     }
     let board_steps: Vec<BoardStep<'_>> = steps
@@ -234,10 +244,7 @@ fn with_board<R>(
                         .collect(),
                     owned_more,
                     owner: s.mark.as_ref().map(|m| name_of(&m.by).to_string()),
-                    history: timeline_of
-                        .get(s.id.as_str())
-                        .map(|v| v.iter().map(|t| (*t).clone()).collect())
-                        .unwrap_or_default(),
+                    history: timeline_of.remove(s.id.as_str()).unwrap_or_default(),
                     last_checks: last_checks(&s.def.checks, &evidence, &red),
                     ref_files: s
                         .def
@@ -253,7 +260,6 @@ fn with_board<R>(
         .collect();
     // The last point is today as the board shows it, live drift included,
     // so the trend ends where the big number stands.
-    let mut trend = burn_up(&events);
     if !trend.is_empty() {
         let today = time::date_part(&time::now_rfc3339()).to_string();
         let now = BurnPoint {
@@ -295,7 +301,7 @@ fn with_board<R>(
                 None
             },
         },
-        timeline,
+        timeline: &timeline,
     };
     Ok(render(&board, &lives, loaded.tip.map(|t| t.to_string())))
 }
@@ -361,51 +367,43 @@ fn project_name(repo: &Repository) -> String {
         .unwrap_or_else(|| "repository".to_string())
 }
 
-/// Every event as the timeline shows it, newest first; an edit names what
-/// it changed, found by replaying the fold up to it. Events of `hidden`
-/// (retired) steps are left out.
-fn timeline(events: &[Located], hidden: &HashSet<&str>) -> Vec<TimelineEntry> {
-    let mut replay = LedgerState::default();
-    let mut out: Vec<TimelineEntry> = Vec::new();
-    for l in events {
-        let e = &l.event;
-        let before = replay
-            .step(&e.step)
-            .filter(|s| s.defined.is_some())
-            .map(|s| s.def.clone());
-        replay.apply_located(l, &Everywhere);
-        if hidden.contains(e.step.as_str()) {
-            continue;
-        }
-        let what = match (&before, e.kind) {
-            (Some(before), Kind::Define) => {
-                let after = replay.step(&e.step).map(|s| &s.def);
-                after.map_or_else(|| log::what(e, false), |a| edit_summary(before, a))
-            }
-            (None, Kind::Define) => log::what(e, true),
-            _ => log::what(e, false),
-        };
-        out.push(TimelineEntry {
-            kind: e.kind,
-            at: e.at.clone(),
-            commit: l.commit.clone(),
-            step: e.step.clone(),
-            status: match e.kind {
-                Kind::Status => e.str_field("status").and_then(Status::parse),
-                Kind::Evidence if e.str_field("result") == Some("pass") => Some(Status::Verified),
-                Kind::Evidence => Some(Status::DriftDetected),
-                _ => None,
-            },
-            what,
-            by: e.by.clone(),
-            run: e.run.clone(),
-            msg: e.str_field("msg").map(str::to_string),
-        });
+/// An event as the timeline shows it, `state` the replay just after it
+/// and `before` its step's definition before a define; an edit names what
+/// it changed. None for events of `hidden` (retired) steps.
+fn timeline_entry<'a>(
+    l: &'a Located,
+    before: Option<StepDef>,
+    state: &LedgerState,
+    hidden: &HashSet<&str>,
+) -> Option<TimelineEntry<'a>> {
+    let e = &l.event;
+    if hidden.contains(e.step.as_str()) {
+        return None;
     }
-    // Newest first, by the time each event says it happened.
-    out.reverse();
-    out.sort_by(|a, b| b.at.cmp(&a.at));
-    out
+    let what = match (&before, e.kind) {
+        (Some(before), Kind::Define) => {
+            let after = state.step(&e.step).map(|s| &s.def);
+            after.map_or_else(|| log::what(e, false), |a| edit_summary(before, a))
+        }
+        (None, Kind::Define) => log::what(e, true),
+        _ => log::what(e, false),
+    };
+    Some(TimelineEntry {
+        kind: e.kind,
+        at: &e.at,
+        commit: &l.commit,
+        step: &e.step,
+        status: match e.kind {
+            Kind::Status => e.str_field("status").and_then(Status::parse),
+            Kind::Evidence if e.str_field("result") == Some("pass") => Some(Status::Verified),
+            Kind::Evidence => Some(Status::DriftDetected),
+            _ => None,
+        },
+        what,
+        by: &e.by,
+        run: e.run.as_deref(),
+        msg: e.str_field("msg"),
+    })
 }
 
 /// The folded state: per step the object of `status --json`, plus its whole

@@ -315,18 +315,6 @@ impl LedgerState {
         self.apply_seen(located, how != Applies::No, how == Applies::ByContent);
     }
 
-    /// [`apply_from`](Self::apply_from) for a whole event, as the views
-    /// replay them (a line no reader accepts changes nothing).
-    pub fn apply_located(&mut self, located: &Located, view: &dyn Viewpoint) {
-        if let Ok(record) = Record::from_event(&located.event) {
-            let stored = Stored {
-                commit: located.commit.as_str().into(),
-                record,
-            };
-            self.apply_from(&stored, view);
-        }
-    }
-
     /// [`apply_from`](Self::apply_from) with every note in view.
     #[cfg(test)]
     pub fn apply(&mut self, located: &Stored) {

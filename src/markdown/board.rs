@@ -4,6 +4,7 @@
 
 use super::forge::Forge;
 use crate::ledger::fold::{Everywhere, StepDef};
+use crate::ledger::record::Stored;
 use crate::ledger::{Kind, LedgerState, Located, Status, StepState, time};
 use serde_json::Value;
 
@@ -14,7 +15,7 @@ pub struct Board<'a> {
     pub exported_at: String,
     pub steps: Vec<BoardStep<'a>>,
     /// Newest first.
-    pub timeline: Vec<TimelineEntry>,
+    pub timeline: &'a [TimelineEntry<'a>],
     /// Events in the ledger, all of them (the timeline may be cut short).
     pub events: usize,
     pub context: BoardContext,
@@ -68,7 +69,7 @@ pub struct StepDetail<'a> {
     pub owner: Option<String>,
     /// Its status, evidence and ack events, newest first: the verification
     /// and drift history.
-    pub history: Vec<TimelineEntry>,
+    pub history: Vec<&'a TimelineEntry<'a>>,
     /// Each check command with the latest run of it, if any.
     pub last_checks: Vec<LastCheck<'a>>,
     /// The files its refs name (`docs/B.md#x` → `docs/B.md`) that exist at HEAD.
@@ -99,18 +100,19 @@ pub struct BoardStep<'a> {
     pub detail: StepDetail<'a>,
 }
 
+/// One event as the timeline shows it, borrowed from the event.
 #[derive(Clone)]
-pub struct TimelineEntry {
+pub struct TimelineEntry<'a> {
     pub kind: Kind,
-    pub at: String,
-    pub commit: String,
-    pub step: String,
+    pub at: &'a str,
+    pub commit: &'a str,
+    pub step: &'a str,
     pub status: Option<Status>,
     /// "→ verified", "defined \"Title\"", "evidence pass (3 checks)"
     pub what: String,
-    pub by: String,
-    pub run: Option<String>,
-    pub msg: Option<String>,
+    pub by: &'a str,
+    pub run: Option<&'a str>,
+    pub msg: Option<&'a str>,
 }
 
 /// Progress of one phase: steps per status, in `Status::ALL` order.
@@ -204,28 +206,58 @@ pub fn phase_order(events: &[Located]) -> Vec<String> {
 
 /// The plan and its verified part at the end of each day with events,
 /// replaying the fold (recorded statuses: drift seen only live is not in
-/// the history). `events` in fold order.
-pub fn burn_up(events: &[Located]) -> Vec<BurnPoint> {
+/// the history). `records` in fold order.
+#[cfg(test)]
+pub fn burn_up(records: &[Stored]) -> Vec<BurnPoint> {
+    burn_up_with(records, |_, _, _| {})
+}
+
+/// [`burn_up`], calling `each(i, before, state)` once the replay took
+/// record `i`; `before` is, for a define, its step's definition before it
+/// (an edit is told from what it changed). One replay serves the board's
+/// trend and its timeline.
+pub fn burn_up_with(
+    records: &[Stored],
+    mut each: impl FnMut(usize, Option<StepDef>, &LedgerState),
+) -> Vec<BurnPoint> {
+    // Steps fold independently, so an event changes only its own step's
+    // part of the counts: kept as it goes, not counted again each day.
+    fn part(step: Option<&StepState>) -> (usize, usize) {
+        match step {
+            Some(s) if s.defined.is_some() && !s.retired => {
+                (usize::from(s.status == Status::Verified), 1)
+            }
+            _ => (0, 0),
+        }
+    }
     let mut state = LedgerState::default();
+    let (mut verified, mut total) = (0, 0);
     let mut points: Vec<BurnPoint> = Vec::new();
-    for (i, l) in events.iter().enumerate() {
-        state.apply_located(l, &Everywhere);
-        let day = time::date_part(&l.event.at);
-        // Counted only where a day ends, not after every event.
-        if events
+    for (i, l) in records.iter().enumerate() {
+        let step = &l.record.step;
+        let was = state.step(step);
+        let (v0, t0) = part(was);
+        let before = match l.record.kind() {
+            Kind::Define => was.filter(|s| s.defined.is_some()).map(|s| s.def.clone()),
+            _ => None,
+        };
+        state.apply_from(l, &Everywhere);
+        let (v1, t1) = part(state.step(step));
+        each(i, before, &state);
+        verified = verified + v1 - v0;
+        total = total + t1 - t0;
+        let day = time::date_part(&l.record.at);
+        // A point only where a day ends, not after every event.
+        if records
             .get(i + 1)
-            .is_some_and(|next| time::date_part(&next.event.at) == day)
+            .is_some_and(|next| time::date_part(&next.record.at) == day)
         {
             continue;
         }
-        let active = state.active_steps();
         points.push(BurnPoint {
             day: day.to_string(),
-            verified: active
-                .iter()
-                .filter(|s| s.status == Status::Verified)
-                .count(),
-            total: active.len(),
+            verified,
+            total,
         });
     }
     // Events carry their own timestamps (imports keep old dates), so the
@@ -334,6 +366,16 @@ mod tests {
         }
     }
 
+    fn records(events: &[Located]) -> Vec<Stored> {
+        events
+            .iter()
+            .map(|l| Stored {
+                commit: l.commit.as_str().into(),
+                record: crate::ledger::record::Record::from_event(&l.event).unwrap(),
+            })
+            .collect()
+    }
+
     fn ev(step: &str, kind: Kind) -> Event {
         Event::draft(step, kind, String::new(), "Ada <a@x>".into(), "cli")
     }
@@ -358,6 +400,63 @@ mod tests {
             edit_summary(&before, &after),
             "edited title: \"Store\" → \"Storage\""
         );
+    }
+
+    /// The counts kept as the replay goes equal counting the plan again
+    /// at each day's end, whatever the events' order.
+    #[test]
+    fn burn_up_kept_counts_equal_a_recount_each_day() {
+        let kinds = [
+            "define",
+            "verified",
+            "drift_detected",
+            "in_progress",
+            "retire",
+        ];
+        let mut x: u64 = 7;
+        let mut next = |n: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % n
+        };
+        for _ in 0..50 {
+            let mut events = Vec::new();
+            let mut day = 1;
+            for seq in 1..60 {
+                day += usize::from(next(4) == 0);
+                let step = format!("S{}", next(5));
+                let e = match kinds[next(5) as usize] {
+                    "define" => ev(&step, Kind::Define).with("title", "t"),
+                    "retire" => ev(&step, Kind::Retire),
+                    status => ev(&step, Kind::Status).with("status", status),
+                };
+                events.push(at(seq, &format!("2026-01-{day:02}"), e));
+            }
+            let records = records(&events);
+            let mut state = LedgerState::default();
+            let mut recount: Vec<BurnPoint> = Vec::new();
+            for (i, r) in records.iter().enumerate() {
+                state.apply_from(r, &Everywhere);
+                let d = time::date_part(&r.record.at);
+                if records
+                    .get(i + 1)
+                    .is_some_and(|n| time::date_part(&n.record.at) == d)
+                {
+                    continue;
+                }
+                let active = state.active_steps();
+                recount.push(BurnPoint {
+                    day: d.to_string(),
+                    verified: active
+                        .iter()
+                        .filter(|s| s.status == Status::Verified)
+                        .count(),
+                    total: active.len(),
+                });
+            }
+            assert_eq!(burn_up(&records), recount);
+        }
     }
 
     #[test]
@@ -389,7 +488,7 @@ mod tests {
             total,
         };
         assert_eq!(
-            burn_up(&events),
+            burn_up(&records(&events)),
             [
                 p("2026-01-01", 0, 2),
                 p("2026-01-02", 1, 2),

@@ -704,16 +704,14 @@ fn detail(s: &BoardStep<'_>, links: &Links<'_>, now: i64) -> String {
             out.push_str(&format!(
                 "<li>{} <span class=\"muted\">{}</span> {} <span class=\"muted\">· {} · {}{}</span>{}</li>",
                 dot(t.status),
-                esc(&human_time(&t.at)),
+                esc(&human_time(t.at)),
                 esc(&t.what),
-                esc(name_of(&t.by)),
-                links.commit(&t.commit),
+                esc(name_of(t.by)),
+                links.commit(t.commit),
                 t.run
-                    .as_deref()
                     .map(|r| format!(" · run {}", esc(r)))
                     .unwrap_or_default(),
                 t.msg
-                    .as_deref()
                     .map(|m| format!(" <q>{}</q>", esc(m.lines().next().unwrap_or(""))))
                     .unwrap_or_default()
             ));
@@ -776,16 +774,16 @@ fn timeline(board: &Board<'_>, links: &Links<'_>) -> String {
     // with the latest event first.
     let mut i = 0;
     while i < shown.len() {
-        let day = time::date_part(&shown[i].at);
+        let day = time::date_part(shown[i].at);
         let end = shown[i..]
             .iter()
-            .position(|t| time::date_part(&t.at) != day)
+            .position(|t| time::date_part(t.at) != day)
             .map_or(shown.len(), |n| i + n);
         out.push_str(&format!("<li><h4>{}</h4><ul>\n", esc(day)));
         let mut order: Vec<&str> = Vec::new();
         for t in &shown[i..end] {
-            if !order.contains(&t.step.as_str()) {
-                order.push(&t.step);
+            if !order.contains(&t.step) {
+                order.push(t.step);
             }
         }
         for step in order {
@@ -824,7 +822,7 @@ fn timeline(board: &Board<'_>, links: &Links<'_>) -> String {
     out
 }
 
-fn timeline_item(t: &TimelineEntry, links: &Links<'_>) -> String {
+fn timeline_item(t: &TimelineEntry<'_>, links: &Links<'_>) -> String {
     let hhmm = t.at.get(11..16).unwrap_or("");
     let mut out = format!(
         "<li>{}<span class=\"muted\">{}</span> {}",
@@ -832,11 +830,11 @@ fn timeline_item(t: &TimelineEntry, links: &Links<'_>) -> String {
         esc(hhmm),
         esc(&t.what)
     );
-    let mut meta = vec![esc(name_of(&t.by))];
+    let mut meta = vec![esc(name_of(t.by))];
     if let Some(r) = &t.run {
         meta.push(format!("run {}", esc(r)));
     }
-    meta.push(links.commit(&t.commit));
+    meta.push(links.commit(t.commit));
     out.push_str(&format!(
         " <span class=\"muted\">· {}</span>",
         meta.join(" · ")

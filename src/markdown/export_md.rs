@@ -365,7 +365,7 @@ mod tests {
                 history: vec![&verified],
                 detail: Default::default(),
             }],
-            timeline: vec![],
+            timeline: &[],
             events: 2,
             context: Default::default(),
         };

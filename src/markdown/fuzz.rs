@@ -424,7 +424,7 @@ fn import_of_export_gives_back_the_same_ledger() {
                 head: "0123456789abcdef".into(),
                 exported_at: "2026-02-01T00:00:00Z".into(),
                 steps: board_steps,
-                timeline: vec![],
+                timeline: &[],
                 events: events.len(),
                 context: Default::default(),
             };

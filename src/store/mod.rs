@@ -240,23 +240,47 @@ pub fn records_in_view(repo: &Repository, loaded: &Loaded) -> Result<Vec<Stored>
 
 /// The whole events of `chosen`, read from their notes, in the same order.
 pub fn whole_events(repo: &Repository, loaded: &Loaded, chosen: &[Stored]) -> Result<Vec<Located>> {
+    Ok(whole_events_of(repo, loaded, chosen)?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// [`events_in_view`] with each event's record beside it, both in fold
+/// order: what a view that replays the fold needs (the board's timeline
+/// and burn-up), without making a record of every event again.
+pub fn events_in_view_paired(
+    repo: &Repository,
+    loaded: &Loaded,
+) -> Result<(Vec<Stored>, Vec<Located>)> {
+    let chosen = records_in_view(repo, loaded)?;
+    let whole = whole_events_of(repo, loaded, &chosen)?;
+    Ok(chosen
+        .into_iter()
+        .zip(whole)
+        .filter_map(|(s, w)| Some((s, w?)))
+        .unzip())
+}
+
+/// The whole event of each of `chosen`, where its note still holds it.
+fn whole_events_of(
+    repo: &Repository,
+    loaded: &Loaded,
+    chosen: &[Stored],
+) -> Result<Vec<Option<Located>>> {
     let Some(tip) = loaded.tip else {
         return Ok(Vec::new());
     };
-    let mut by_commit: HashMap<&str, HashMap<String, Event>> = HashMap::new();
     let tree = repo.find_commit(tip)?.tree()?;
+    let mut texts: Vec<(&str, String)> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     for s in chosen {
-        if by_commit.contains_key(&*s.commit) {
-            continue;
+        if seen.insert(&s.commit) {
+            texts.push((&s.commit, notes::note_text_in(repo, &tree, &s.commit)?));
         }
-        let text = notes::note_text_in(repo, &tree, &s.commit)?;
-        let events = text
-            .lines()
-            .filter_map(|l| Event::parse_line(l).ok())
-            .map(|e| (e.id.clone(), e))
-            .collect();
-        by_commit.insert(&s.commit, events);
     }
+    let mut by_commit: HashMap<&str, HashMap<String, Event>> = parse_notes_apart(&texts);
+    drop(texts);
     // Each event is moved out at its last use and cloned only before it
     // (an event chosen twice): a copy of every event doubled what an
     // export of 200,000 events held.
@@ -267,7 +291,7 @@ pub fn whole_events(repo: &Repository, loaded: &Loaded, chosen: &[Stored]) -> Re
     Ok(chosen
         .iter()
         .enumerate()
-        .filter_map(|(i, s)| {
+        .map(|(i, s)| {
             let events = by_commit.get_mut(&*s.commit)?;
             let key = (&*s.commit, &*s.record.id);
             let event = if last_use.get(&key) == Some(&i) {
@@ -281,6 +305,48 @@ pub fn whole_events(repo: &Repository, loaded: &Loaded, chosen: &[Stored]) -> Re
             })
         })
         .collect())
+}
+
+/// Each note's events by id, parsed on as many threads as there are cores
+/// (at most four): parsing is most of what reading whole events costs.
+fn parse_notes_apart<'a>(texts: &[(&'a str, String)]) -> HashMap<&'a str, HashMap<String, Event>> {
+    let parse = |text: &str| -> HashMap<String, Event> {
+        text.lines()
+            .filter_map(|l| Event::parse_line(l).ok())
+            .map(|e| (e.id.clone(), e))
+            .collect()
+    };
+    let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
+    if threads < 2 || bytes < 1 << 20 {
+        return texts.iter().map(|(c, t)| (*c, parse(t))).collect();
+    }
+    // Contiguous shares of about equal bytes, so the order is kept.
+    let share = bytes.div_ceil(threads);
+    let mut shares: Vec<&[(&'a str, String)]> = Vec::new();
+    let (mut start, mut sum) = (0, 0);
+    for (i, (_, t)) in texts.iter().enumerate() {
+        sum += t.len();
+        if sum >= share {
+            shares.push(&texts[start..=i]);
+            (start, sum) = (i + 1, 0);
+        }
+    }
+    shares.push(&texts[start..]);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = shares
+            .into_iter()
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|(c, t)| (*c, parse(t))).collect::<Vec<_>>())
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// Every event of the ledger, whatever commit it is seen from, with every
