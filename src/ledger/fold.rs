@@ -810,7 +810,63 @@ struct Won {
     evidence: Option<usize>,
 }
 
+/// Each active step's owned globs, in definition order: what
+/// [`fold_events`] of the ledger's defines and retires makes of them
+/// (the plan is the same in every view), without folding whole steps.
+/// Borrowed from `events`, which need not be in order.
+pub fn plan_owns(events: &[Stored]) -> Vec<(&str, Vec<String>)> {
+    let mut plan: Vec<usize> = (0..events.len())
+        .filter(|&i| {
+            let r = &events[i].record;
+            !r.step.is_empty() && matches!(r.body, Body::Define(_) | Body::Retire)
+        })
+        .collect();
+    // The fold's order with every note in view, and its first copy of
+    // each event.
+    let key = |i: usize| {
+        let l = &events[i];
+        (l.record.seq, &*l.record.at, &*l.record.id, &*l.commit, i)
+    };
+    plan.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
+    let mut seen = HashSet::with_capacity(plan.len());
+    plan.retain(|&i| seen.insert(id_key(&events[i].record.id)));
+    struct Plan<'a> {
+        defined: Option<(u64, &'a str, &'a str)>,
+        retired: bool,
+        owns: &'a [Box<str>],
+    }
+    let mut steps: HashMap<&str, Plan<'_>> = HashMap::new();
+    for i in plan {
+        let r = &events[i].record;
+        let step = steps.entry(&r.step).or_insert(Plan {
+            defined: None,
+            retired: false,
+            owns: &[],
+        });
+        match &r.body {
+            Body::Define(d) => {
+                step.defined.get_or_insert((r.seq, &r.at, &r.id));
+                step.retired = false;
+                if let Some(owns) = &d.owns {
+                    step.owns = owns;
+                }
+            }
+            _ => step.retired = true,
+        }
+    }
+    let mut active: Vec<(&str, Plan<'_>)> = steps
+        .into_iter()
+        .filter(|(_, p)| p.defined.is_some() && !p.retired)
+        .collect();
+    active.sort_unstable_by(|a, b| a.1.defined.cmp(&b.1.defined));
+    active
+        .into_iter()
+        .map(|(id, p)| (id, p.owns.iter().map(|o| o.to_string()).collect()))
+        .collect()
+}
+
 /// The fold with every note in view.
+#[cfg(test)]
 pub fn fold_events(events: Vec<Stored>) -> LedgerState {
     fold_at(events, &Everywhere)
 }

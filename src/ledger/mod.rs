@@ -8,5 +8,7 @@ pub mod step_id;
 pub mod time;
 
 pub use event::{Event, Kind, Skip};
-pub use fold::{LedgerState, Located, StepState, fold_events};
+#[cfg(test)]
+pub use fold::fold_events;
+pub use fold::{LedgerState, Located, StepState};
 pub use status::Status;

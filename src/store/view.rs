@@ -6,9 +6,8 @@ use super::cache_file;
 use crate::git::fingerprint::{fingerprint, owned_files_many};
 use crate::git::history::History;
 use crate::git::owns::Owns;
-use crate::ledger::fold::Viewpoint;
-use crate::ledger::fold_events;
-use crate::ledger::record::{Body, Stored};
+use crate::ledger::fold::{Viewpoint, plan_owns};
+use crate::ledger::record::Stored;
 use anyhow::Result;
 use git2::{Oid, Repository};
 use std::collections::{HashMap, HashSet};
@@ -185,18 +184,10 @@ pub fn plan_fingerprints(
     at: Oid,
     events: &[Stored],
 ) -> Result<HashMap<String, String>> {
-    let plan = fold_events(
-        events
-            .iter()
-            .filter(|l| matches!(l.record.body, Body::Define(_) | Body::Retire))
-            .cloned()
-            .collect(),
-    );
-    let steps: Vec<(&str, Owns)> = plan
-        .active_steps()
+    let steps: Vec<(&str, Owns)> = plan_owns(events)
         .into_iter()
-        .filter(|s| !s.def.owns.is_empty())
-        .filter_map(|s| Some((s.id.as_str(), Owns::new(&s.def.owns).ok()?)))
+        .filter(|(_, owns)| !owns.is_empty())
+        .filter_map(|(id, owns)| Some((id, Owns::new(&owns).ok()?)))
         .collect();
     let tree = repo.find_commit(at)?.tree()?;
     let matchers: Vec<&Owns> = steps.iter().map(|(_, o)| o).collect();

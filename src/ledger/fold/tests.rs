@@ -588,3 +588,55 @@ fn events_are_ordered_by_seq_at_and_id_and_each_id_is_kept_once_preferring_a_cop
     assert!(ordered[0].record.id < ordered[1].record.id);
     assert!(ordered[..2].iter().all(|l| l.record.seq == 1));
 }
+
+/// `plan_owns` reads the plan as the fold does: the same active steps, in
+/// the same order, with the same globs, whatever order, ties of `seq` and
+/// copies of one event on two commits.
+#[test]
+fn plan_owns_is_what_the_fold_makes_of_the_plan() {
+    let mut x: u64 = 11;
+    let mut next = |n: u64| {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) % n
+    };
+    for _ in 0..300 {
+        let mut evs: Vec<Stored> = Vec::new();
+        for i in 0..40 {
+            let seq = next(30);
+            let step = format!("S{}", next(6));
+            let commit = ["c1", "c2", "c3"][next(3) as usize];
+            let e = match next(5) {
+                0 | 1 => {
+                    let mut e = ev(seq, &step, Kind::Define).with("title", format!("t{i}"));
+                    if next(3) > 0 {
+                        e = e.with("owns", serde_json::json!([format!("src/{}/**", next(4))]));
+                    }
+                    e
+                }
+                2 => ev(seq, &step, Kind::Retire),
+                _ => ev(seq, &step, Kind::Status).with("status", "verified"),
+            };
+            let l = at(commit, e);
+            // Now and then the same event on a second commit.
+            if next(8) == 0 {
+                evs.push(Stored {
+                    commit: "c9".into(),
+                    record: l.record.clone(),
+                });
+            }
+            evs.push(l);
+        }
+        let want: Vec<(String, Vec<String>)> = fold_events(evs.clone())
+            .active_steps()
+            .iter()
+            .map(|s| (s.id.clone(), s.def.owns.clone()))
+            .collect();
+        let got: Vec<(String, Vec<String>)> = plan_owns(&evs)
+            .into_iter()
+            .map(|(id, owns)| (id.to_string(), owns))
+            .collect();
+        assert_eq!(got, want);
+    }
+}
