@@ -11,3 +11,15 @@ pub fn seeded(cases: u32) -> Config {
         ..Config::default()
     }
 }
+
+/// A seeded stream of small numbers (`next(n)` is below `n`), for tests
+/// that shuffle plain vectors without a property-test runner.
+pub fn numbers(seed: u64) -> impl FnMut(u64) -> u64 {
+    let mut x = seed;
+    move |n| {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) % n
+    }
+}

@@ -636,16 +636,19 @@ pub fn order_events_in(mut events: Vec<Stored>, view: &dyn Viewpoint) -> Vec<Sto
         .enumerate()
         .map(|(i, l)| (l.record.seq, i))
         .collect();
-    let rest = |i: usize| {
-        let l = &events[i];
-        (&*l.record.at, &*l.record.id, unseen[i], &*l.commit, i)
-    };
+    let rest = |i: usize| tie_key(&events[i], unseen[i], i);
     keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| rest(a.1).cmp(&rest(b.1))));
     let mut order: Vec<usize> = keys.into_iter().map(|k| k.1).collect();
     permute(&mut events, &mut order);
     let mut seen = HashSet::with_capacity(events.len());
     events.retain(|l| seen.insert(id_key(&l.record.id)));
     events
+}
+
+/// What orders the events of one `seq` in the fold: `unseen`, whether its
+/// note is out of view (a copy in view comes first), and `i` its place.
+fn tie_key(l: &Stored, unseen: bool, i: usize) -> (&str, &str, bool, &str, usize) {
+    (&l.record.at, &l.record.id, unseen, &l.commit, i)
 }
 
 /// Puts at each place `k` of `items` the item that was at `order[k]`,
@@ -823,10 +826,7 @@ pub fn plan_owns(events: &[Stored]) -> Vec<(&str, Vec<String>)> {
         .collect();
     // The fold's order with every note in view, and its first copy of
     // each event.
-    let key = |i: usize| {
-        let l = &events[i];
-        (l.record.seq, &*l.record.at, &*l.record.id, &*l.commit, i)
-    };
+    let key = |i: usize| (events[i].record.seq, tie_key(&events[i], false, i));
     plan.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
     let mut seen = HashSet::with_capacity(plan.len());
     plan.retain(|&i| seen.insert(id_key(&events[i].record.id)));

@@ -413,13 +413,7 @@ mod tests {
             "in_progress",
             "retire",
         ];
-        let mut x: u64 = 7;
-        let mut next = |n: u64| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 33) % n
-        };
+        let mut next = crate::proptest_config::numbers(7);
         for _ in 0..50 {
             let mut events = Vec::new();
             let mut day = 1;

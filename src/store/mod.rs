@@ -271,16 +271,28 @@ fn whole_events_of(
     let Some(tip) = loaded.tip else {
         return Ok(Vec::new());
     };
-    let tree = repo.find_commit(tip)?.tree()?;
-    let mut texts: Vec<(&str, String)> = Vec::new();
     let mut seen: HashSet<&str> = HashSet::new();
-    for s in chosen {
-        if seen.insert(&s.commit) {
-            texts.push((&s.commit, notes::note_text_in(repo, &tree, &s.commit)?));
-        }
-    }
-    let mut by_commit: HashMap<&str, HashMap<String, Event>> = parse_notes_apart(&texts);
-    drop(texts);
+    let commits: Vec<&str> = chosen
+        .iter()
+        .map(|s| &*s.commit)
+        .filter(|c| seen.insert(c))
+        .collect();
+    // Parsing is most of what reading whole events costs: a large view
+    // reads and parses its notes on a few threads.
+    let parsed = crate::git::repo::read_in_threads(repo, &commits, 2000, |repo, part| {
+        let tree = repo.find_commit(tip)?.tree()?;
+        part.iter()
+            .map(|c| -> Result<HashMap<String, Event>> {
+                Ok(notes::note_text_in(repo, &tree, c)?
+                    .lines()
+                    .filter_map(|l| Event::parse_line(l).ok())
+                    .map(|e| (e.id.clone(), e))
+                    .collect())
+            })
+            .collect()
+    })?;
+    let mut by_commit: HashMap<&str, HashMap<String, Event>> =
+        commits.into_iter().zip(parsed).collect();
     // Each event is moved out at its last use and cloned only before it
     // (an event chosen twice): a copy of every event doubled what an
     // export of 200,000 events held.
@@ -305,48 +317,6 @@ fn whole_events_of(
             })
         })
         .collect())
-}
-
-/// Each note's events by id, parsed on as many threads as there are cores
-/// (at most four): parsing is most of what reading whole events costs.
-fn parse_notes_apart<'a>(texts: &[(&'a str, String)]) -> HashMap<&'a str, HashMap<String, Event>> {
-    let parse = |text: &str| -> HashMap<String, Event> {
-        text.lines()
-            .filter_map(|l| Event::parse_line(l).ok())
-            .map(|e| (e.id.clone(), e))
-            .collect()
-    };
-    let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(4);
-    if threads < 2 || bytes < 1 << 20 {
-        return texts.iter().map(|(c, t)| (*c, parse(t))).collect();
-    }
-    // Contiguous shares of about equal bytes, so the order is kept.
-    let share = bytes.div_ceil(threads);
-    let mut shares: Vec<&[(&'a str, String)]> = Vec::new();
-    let (mut start, mut sum) = (0, 0);
-    for (i, (_, t)) in texts.iter().enumerate() {
-        sum += t.len();
-        if sum >= share {
-            shares.push(&texts[start..=i]);
-            (start, sum) = (i + 1, 0);
-        }
-    }
-    shares.push(&texts[start..]);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = shares
-            .into_iter()
-            .map(|part| {
-                scope.spawn(move || part.iter().map(|(c, t)| (*c, parse(t))).collect::<Vec<_>>())
-            })
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
 }
 
 /// Every event of the ledger, whatever commit it is seen from, with every

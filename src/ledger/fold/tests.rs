@@ -594,13 +594,7 @@ fn events_are_ordered_by_seq_at_and_id_and_each_id_is_kept_once_preferring_a_cop
 /// copies of one event on two commits.
 #[test]
 fn plan_owns_is_what_the_fold_makes_of_the_plan() {
-    let mut x: u64 = 11;
-    let mut next = |n: u64| {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (x >> 33) % n
-    };
+    let mut next = crate::proptest_config::numbers(11);
     for _ in 0..300 {
         let mut evs: Vec<Stored> = Vec::new();
         for i in 0..40 {
