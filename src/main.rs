@@ -3,6 +3,7 @@ mod cli;
 mod drift;
 mod error;
 mod git;
+mod hex;
 mod hooks;
 mod ingest;
 mod ledger;

@@ -25,10 +25,7 @@ pub fn path(repo: &Repository) -> PathBuf {
 
 /// The key a command is trusted under: SHA-256 of its exact text, hex.
 pub fn command_hash(cmd: &str) -> String {
-    Sha256::digest(cmd.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::encode(&Sha256::digest(cmd.as_bytes()))
 }
 
 /// A command (or a step id) as it is shown to the person deciding whether

@@ -151,8 +151,13 @@ pub fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
         output::hint(&collision::hint(c));
     }
     // A large view, and the command ends here: freeing it piece by piece
-    // is work the process exit does at once.
+    // is work the process exit does at once. The same for each step's
+    // assessment and for the repository, whose object cache holds every
+    // tree the fingerprints were read from (at 100,000 steps, freeing
+    // these took a tenth of a cold status).
+    std::mem::forget(lives);
     std::mem::forget(loaded);
+    std::mem::forget(repo);
     Ok(Outcome::Ok)
 }
 

@@ -73,13 +73,7 @@ pub fn ingest(batch: &mut Batch<'_>, info: &mut CommitInfo<'_>) -> Result<()> {
 /// The id of the event a trailer derives for `step`: the first 16 bytes of
 /// SHA-256 of "git-ledger trailer\n<commit>\n<trailer text>\n<step>".
 fn origin_id(prefix: Sha256, step: &str) -> String {
-    prefix
-        .chain_update(step.as_bytes())
-        .finalize()
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::encode(&prefix.chain_update(step.as_bytes()).finalize()[..16])
 }
 
 /// The defined, active step `d` names, or a rejection in the report.

@@ -241,7 +241,7 @@ pub fn check_passed(check: &Value) -> bool {
 /// their content (trailer-derived events hash the commit and trailer text).
 pub fn hash_id(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::encode(&digest[..16])
 }
 
 #[cfg(test)]

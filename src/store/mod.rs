@@ -179,7 +179,7 @@ pub(crate) fn honest(mut events: Vec<Stored>) -> (Vec<Stored>, usize, Option<Str
     let distinct = events
         .iter()
         .map(|s| crate::ledger::fold::id_key(&s.record.id))
-        .collect::<HashSet<u128>>()
+        .collect::<foldhash::HashSet<u128>>()
         .len() as u64;
     let before = events.len();
     let mut first: Option<String> = None;

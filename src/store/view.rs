@@ -77,7 +77,7 @@ impl Commits {
     /// The raw id of a 40-digit hex commit id (asked once per event by the
     /// fold, so decoded here rather than through libgit2).
     fn key(hex: &str) -> Option<[u8; 20]> {
-        crate::ledger::fold::hex_bytes(hex)
+        crate::hex::decode(hex)
     }
 
     pub fn contains(&self, hex: &str) -> bool {

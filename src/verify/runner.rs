@@ -184,13 +184,7 @@ pub fn run(
         exit,
         ms,
         timed_out,
-        out_sha256: cap
-            .hasher
-            .clone()
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        out_sha256: crate::hex::encode(&cap.hasher.clone().finalize()),
         out_tail: redacted_tail(&cap.window, cap.total, red),
     })
 }
