@@ -237,7 +237,7 @@ pub fn watch(ctx: &Ctx, repo: &Repository, a: &ExportArgs, format: &str) -> Resu
     loop {
         let written = version(repo).and_then(|v| {
             if last.as_ref() != Some(&v) {
-                let (text, steps) = document(ctx, repo, format, a.all, &a.at, a.branches)?;
+                let (text, steps) = document(ctx, repo, format, a.all, &a.at, a.branches, super::export::Ending::MoreWork)?;
                 write_atomically(path, &text)?;
                 output::say(&format!(
                     "wrote {} ({format}, {steps} step(s)); watching the ledger and HEAD (Ctrl-C stops)",

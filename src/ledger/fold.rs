@@ -330,7 +330,18 @@ impl LedgerState {
     fn apply_seen(&mut self, located: &Stored, applies: bool, by_content: bool) {
         let e = &located.record;
         self.max_seq = self.max_seq.max(e.seq);
-        self.last_key = Some((e.seq, e.at.to_string(), e.id.to_string()));
+        // Rewritten in place: a replay (an export's timeline and trend)
+        // passes here for every event, and only the last key is kept.
+        match &mut self.last_key {
+            Some((seq, at, id)) => {
+                *seq = e.seq;
+                at.clear();
+                at.push_str(&e.at);
+                id.clear();
+                id.push_str(&e.id);
+            }
+            None => self.last_key = Some((e.seq, e.at.to_string(), e.id.to_string())),
+        }
         self.events += 1;
         if e.step.is_empty() {
             return;
