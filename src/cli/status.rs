@@ -240,8 +240,8 @@ fn render(
             id,
             paint.status(l.effective, &status),
             s.def.title.clone(),
-            view::since_text(s.mark.as_ref(), now),
-            view::evidence_text(s.evidence.as_ref(), l.evidence_stale, now),
+            view::since_text(s.mark.as_deref(), now),
+            view::evidence_text(s.evidence.as_deref(), l.evidence_stale, now),
         ]);
     }
     if current.is_some() {

@@ -96,9 +96,9 @@ pub fn step_json(s: &StepState, live: &Live) -> Value {
         "scope_changed": live.scope_changed,
         "unscoped": live.unscoped,
         "retired": s.retired,
-        "since": mark_json(s.mark.as_ref()),
-        "evidence": evidence_json(s.evidence.as_ref(), live.evidence_stale),
-        "verified": s.baseline.as_ref().map(|b| json!({
+        "since": mark_json(s.mark.as_deref()),
+        "evidence": evidence_json(s.evidence.as_deref(), live.evidence_stale),
+        "verified": s.baseline.as_deref().map(|b| json!({
             "commit": b.commit, "at": b.at, "fingerprint": b.fingerprint, "tree": b.tree,
         })),
         "owns": s.def.owns,

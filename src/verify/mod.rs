@@ -245,14 +245,14 @@ mod tests {
             run: None,
         };
         let one = json!([{"cmd": "x", "exit": 0}]);
-        step.evidence = Some(ev("pass", false, "f", one.clone()));
+        step.evidence = Some(Box::new(ev("pass", false, "f", one.clone())));
         assert_eq!(evidence_gap(&step, Some("f")), None);
         assert!(evidence_gap(&step, Some("g")).unwrap().contains("changed"));
-        step.evidence = Some(ev("pass", true, "f", one.clone()));
+        step.evidence = Some(Box::new(ev("pass", true, "f", one.clone())));
         assert!(evidence_gap(&step, Some("f")).unwrap().contains("dirty"));
-        step.evidence = Some(ev("fail", false, "f", one));
+        step.evidence = Some(Box::new(ev("fail", false, "f", one)));
         assert!(evidence_gap(&step, Some("f")).unwrap().contains("failure"));
-        step.evidence = Some(ev("pass", false, "f", json!([])));
+        step.evidence = Some(Box::new(ev("pass", false, "f", json!([]))));
         assert!(evidence_gap(&step, Some("f")).unwrap().contains("manual"));
     }
 }
