@@ -169,32 +169,12 @@ pub fn changed_paths(before: &[OwnedFile], after: &[OwnedFile]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::{Owns, owned_files_many};
-    use git2::{Oid, Repository, Tree};
+    use git2::{Repository, Tree};
 
-    /// A tree of `paths` (each a file holding its own path), written into
-    /// a new repository's object database.
+    /// A tree of `paths`, each a file holding its own path.
     fn tree_of<'r>(repo: &'r Repository, paths: &[String]) -> Tree<'r> {
-        let mut index = git2::Index::new().unwrap();
-        for p in paths {
-            let blob = repo.blob(p.as_bytes()).unwrap();
-            let entry = git2::IndexEntry {
-                ctime: git2::IndexTime::new(0, 0),
-                mtime: git2::IndexTime::new(0, 0),
-                dev: 0,
-                ino: 0,
-                mode: 0o100644,
-                uid: 0,
-                gid: 0,
-                file_size: 0,
-                id: blob,
-                flags: 0,
-                flags_extended: 0,
-                path: p.as_bytes().to_vec(),
-            };
-            index.add(&entry).unwrap();
-        }
-        let id: Oid = index.write_tree_to(repo).unwrap();
-        repo.find_tree(id).unwrap()
+        let files: Vec<(&str, &str)> = paths.iter().map(|p| (p.as_str(), p.as_str())).collect();
+        crate::git::test_tree(repo, &files)
     }
 
     /// The walk skips subtrees by the owners' literal prefixes; whatever it
