@@ -621,12 +621,18 @@ impl<'v> Scope<'v> {
         }
     }
 
+    #[cfg(test)]
     pub fn applies(&self, l: &Stored) -> Applies {
+        self.applies_seen(l, self.view.sees(&l.commit))
+    }
+
+    /// How `l` applies in this view, told whether the view sees its note.
+    pub fn applies_seen(&self, l: &Stored, seen: bool) -> Applies {
         let e = &l.record;
         if superseded_by_content(e, &self.content_verified) {
             return Applies::No;
         }
-        if plan_event(e) || self.view.sees(&l.commit) {
+        if plan_event(e) || seen {
             return Applies::Yes;
         }
         let content = match &e.body {
@@ -641,10 +647,21 @@ impl<'v> Scope<'v> {
     }
 }
 
+/// The events in fold order, without whether each is seen.
+#[cfg(test)]
+pub fn order_events_in(events: Vec<Stored>, view: &dyn Viewpoint) -> Vec<Stored> {
+    order_events_seen(events, view).0
+}
+
 /// Sorts by (`seq`, `at`, `id`) and drops repeated ids: of the copies of
 /// one event (a rewrite or a merge put it on several commits), the one in
-/// view is kept, else the first.
-pub fn order_events_in(mut events: Vec<Stored>, view: &dyn Viewpoint) -> Vec<Stored> {
+/// view is kept, else the first. Beside each kept event, whether `view`
+/// sees its note: asked once per event (seeing is a search among every
+/// annotated commit in view), for the fold to use again.
+pub fn order_events_seen(
+    mut events: Vec<Stored>,
+    view: &dyn Viewpoint,
+) -> (Vec<Stored>, Vec<bool>) {
     // Sorted where they lie: a permutation found from small keys, then
     // applied by swaps, so that a ledger of 200,000 events is not held
     // twice. A key is the `seq` and the place; events of one `seq` are
@@ -658,10 +675,18 @@ pub fn order_events_in(mut events: Vec<Stored>, view: &dyn Viewpoint) -> Vec<Sto
     let rest = |i: usize| tie_key(&events[i], unseen[i], i);
     keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| rest(a.1).cmp(&rest(b.1))));
     let mut order: Vec<usize> = keys.into_iter().map(|k| k.1).collect();
+    let mut sees: Vec<bool> = order.iter().map(|&i| !unseen[i]).collect();
     permute(&mut events, &mut order);
-    let mut seen = foldhash::HashSet::with_capacity_and_hasher(events.len(), Default::default());
-    events.retain(|l| seen.insert(id_key(&l.record.id)));
-    events
+    let mut ids = foldhash::HashSet::with_capacity_and_hasher(events.len(), Default::default());
+    let keep: Vec<bool> = events
+        .iter()
+        .map(|l| ids.insert(id_key(&l.record.id)))
+        .collect();
+    let mut k = keep.iter();
+    events.retain(|_| *k.next().unwrap_or(&false));
+    let mut k = keep.iter();
+    sees.retain(|_| *k.next().unwrap_or(&false));
+    (events, sees)
 }
 
 /// What orders the events of one `seq` in the fold: `unseen`, whether its
@@ -703,7 +728,7 @@ pub fn id_key(id: &str) -> u128 {
 /// The ledger as seen from `view`: any set of events, in any order, gives
 /// one state.
 pub fn fold_at(events: Vec<Stored>, view: &dyn Viewpoint) -> LedgerState {
-    let ordered = order_events_in(events, view);
+    let (ordered, seen) = order_events_seen(events, view);
     let scope = Scope::new(&ordered, view);
     let mut state = LedgerState {
         content_verified: scope.content_verified.clone(),
@@ -732,7 +757,7 @@ pub fn fold_at(events: Vec<Stored>, view: &dyn Viewpoint) -> LedgerState {
         if e.step.is_empty() {
             continue;
         }
-        let how = scope.applies(located);
+        let how = scope.applies_seen(located, seen[i]);
         let idx = state.index_of(&e.step);
         if won.len() <= idx {
             won.resize_with(idx + 1, Won::default);

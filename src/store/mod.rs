@@ -12,7 +12,7 @@ mod reader_props;
 pub mod view;
 
 use crate::git::repo::{NOTES_REF, identity};
-use crate::ledger::fold::{Applies, Scope, fold_at, order_events_in};
+use crate::ledger::fold::{Applies, Scope, fold_at, order_events_seen};
 use crate::ledger::record::{Record, Stored};
 use crate::ledger::{Event, Kind, LedgerState, Located};
 use anyhow::{Context, Result};
@@ -230,11 +230,13 @@ pub fn records_in_view(repo: &Repository, loaded: &Loaded) -> Result<Vec<Stored>
         return Ok(Vec::new());
     };
     let (events, _, _) = records_at(repo, tip)?;
-    let ordered = order_events_in(events, &loaded.sight);
+    let (ordered, seen) = order_events_seen(events, &loaded.sight);
     let scope = Scope::new(&ordered, &loaded.sight);
     Ok(ordered
         .into_iter()
-        .filter(|l| scope.applies(l) != Applies::No)
+        .zip(seen)
+        .filter(|(l, seen)| scope.applies_seen(l, *seen) != Applies::No)
+        .map(|(l, _)| l)
         .collect())
 }
 
