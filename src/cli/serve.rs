@@ -6,7 +6,7 @@
 
 use super::Ctx;
 use super::export::ExportArgs;
-use super::export::{check_target, document, served_html, write_atomically};
+use super::export::{Ending, check_target, document, served_html, write_atomically};
 use crate::error::{Outcome, user_hint};
 use crate::git::repo::{self, head_commit};
 use crate::output;
@@ -237,7 +237,7 @@ pub fn watch(ctx: &Ctx, repo: &Repository, a: &ExportArgs, format: &str) -> Resu
     loop {
         let written = version(repo).and_then(|v| {
             if last.as_ref() != Some(&v) {
-                let (text, steps) = document(ctx, repo, format, a.all, &a.at, a.branches, super::export::Ending::MoreWork)?;
+                let (text, steps) = document(ctx, repo, format, a.all, &a.at, a.branches, Ending::MoreWork)?;
                 write_atomically(path, &text)?;
                 output::say(&format!(
                     "wrote {} ({format}, {steps} step(s)); watching the ledger and HEAD (Ctrl-C stops)",

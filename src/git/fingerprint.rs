@@ -101,11 +101,14 @@ fn walk(
                     .filter(|&i| owners[i].could_match_under(&path)),
             );
             let from = named.partition_point(|(n, _)| *n < name.as_ref());
-            let mine = named[from..]
-                .iter()
-                .take_while(|(n, _)| *n == name.as_ref());
-            if mine.clone().next().is_some() {
-                next.extend(mine.map(|&(_, i)| i));
+            let anywhere_here = next.len();
+            next.extend(
+                named[from..]
+                    .iter()
+                    .take_while(|(n, _)| *n == name.as_ref())
+                    .map(|&(_, i)| i),
+            );
+            if next.len() > anywhere_here {
                 next.sort_unstable();
                 next.dedup();
             }
