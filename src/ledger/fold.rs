@@ -10,6 +10,7 @@
 //! from git; this module only applies the rule.
 
 use super::event::Event;
+use super::event_id::EventId;
 use super::record::{AckBody, Body, Change, DefineBody, EvidenceBody, Record, StatusBody, Stored};
 use super::status::Status;
 use serde::{Deserialize, Serialize};
@@ -294,7 +295,10 @@ impl LedgerState {
     pub fn follows(&self, record: &Record) -> bool {
         match &self.last_key {
             None => true,
-            Some((seq, at, id)) => record.order_key() > (*seq, at.as_str(), id.as_str()),
+            Some((seq, at, id)) => (record.seq, &*record.at)
+                .cmp(&(*seq, at.as_str()))
+                .then_with(|| record.id.cmp_text(id))
+                .is_gt(),
         }
     }
 
@@ -341,7 +345,8 @@ impl LedgerState {
                 at.clear();
                 at.push_str(&e.at);
                 id.clear();
-                id.push_str(&e.id);
+                use std::fmt::Write;
+                let _ = write!(id, "{}", e.id);
             }
             None => self.last_key = Some((e.seq, e.at.to_string(), e.id.to_string())),
         }
@@ -548,8 +553,9 @@ fn evidence_summary(commit: &str, e: &Record, ev: &EvidenceBody) -> EvidenceSumm
 /// Which events count in a view, and how (SPEC 2.5).
 pub struct Scope<'v> {
     view: &'v dyn Viewpoint,
-    /// Evidence that justified a `verified` applying by its fingerprint.
-    borrowed: HashSet<String>,
+    /// Evidence that justified a `verified` applying by its fingerprint:
+    /// the ids (as [`id_key`]s) that these verifications cite.
+    borrowed: HashSet<u128>,
     /// Steps whose owned files, seen from here, are exactly what some
     /// `verified` status recorded.
     content_verified: BTreeSet<String>,
@@ -614,7 +620,7 @@ impl<'v> Scope<'v> {
                 .iter()
                 .filter(|l| !view.sees(&l.commit))
                 .filter_map(|l| match &l.record.body {
-                    Body::Status(s) => s.evidence.as_deref().map(str::to_string),
+                    Body::Status(s) => s.evidence.as_deref().map(id_key),
                     _ => None,
                 })
                 .collect(),
@@ -636,7 +642,7 @@ impl<'v> Scope<'v> {
             return Applies::Yes;
         }
         let content = match &e.body {
-            Body::Evidence(_) => self.borrowed.contains(&*e.id),
+            Body::Evidence(_) => self.borrowed.contains(&e.id.key()),
             _ => applies_by_content(e, self.view),
         };
         if content {
@@ -666,7 +672,20 @@ pub fn order_events_seen(
     // applied by swaps, so that a ledger of 200,000 events is not held
     // twice. A key is the `seq` and the place; events of one `seq` are
     // told apart by their other fields.
-    let unseen: Vec<bool> = events.iter().map(|l| !view.sees(&l.commit)).collect();
+    // Asked once per note: a note's events lie side by side, and share
+    // its name.
+    let mut last: Option<(&std::sync::Arc<str>, bool)> = None;
+    let unseen: Vec<bool> = events
+        .iter()
+        .map(|l| match last {
+            Some((c, unseen)) if std::sync::Arc::ptr_eq(c, &l.commit) => unseen,
+            _ => {
+                let unseen = !view.sees(&l.commit);
+                last = Some((&l.commit, unseen));
+                unseen
+            }
+        })
+        .collect();
     let mut keys: Vec<(u64, usize)> = events
         .iter()
         .enumerate()
@@ -680,7 +699,7 @@ pub fn order_events_seen(
     let mut ids = foldhash::HashSet::with_capacity_and_hasher(events.len(), Default::default());
     let keep: Vec<bool> = events
         .iter()
-        .map(|l| ids.insert(id_key(&l.record.id)))
+        .map(|l| ids.insert(l.record.id.key()))
         .collect();
     let mut k = keep.iter();
     events.retain(|_| *k.next().unwrap_or(&false));
@@ -691,7 +710,7 @@ pub fn order_events_seen(
 
 /// What orders the events of one `seq` in the fold: `unseen`, whether its
 /// note is out of view (a copy in view comes first), and `i` its place.
-fn tie_key(l: &Stored, unseen: bool, i: usize) -> (&str, &str, bool, &str, usize) {
+fn tie_key(l: &Stored, unseen: bool, i: usize) -> (&str, &EventId, bool, &str, usize) {
     (&l.record.at, &l.record.id, unseen, &l.commit, i)
 }
 
@@ -863,9 +882,9 @@ pub fn plan_owns(events: &[Stored]) -> Vec<(&str, Vec<String>)> {
     let key = |i: usize| (events[i].record.seq, tie_key(&events[i], false, i));
     plan.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
     let mut seen = foldhash::HashSet::with_capacity_and_hasher(plan.len(), Default::default());
-    plan.retain(|&i| seen.insert(id_key(&events[i].record.id)));
+    plan.retain(|&i| seen.insert(events[i].record.id.key()));
     struct Plan<'a> {
-        defined: Option<(u64, &'a str, &'a str)>,
+        defined: Option<(u64, &'a str, &'a EventId)>,
         retired: bool,
         owns: &'a [Box<str>],
     }

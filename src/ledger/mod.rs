@@ -1,6 +1,7 @@
 //! The domain: steps, statuses, events and the fold. No git in here.
 
 pub mod event;
+pub mod event_id;
 pub mod fold;
 pub mod record;
 pub mod status;

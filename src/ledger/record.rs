@@ -4,6 +4,7 @@
 //! events folds from these at a fraction of the time and memory.
 
 use super::event::{Event, FORMAT_VERSION, Kind, Skip};
+use super::event_id::EventId;
 use super::status::Status;
 use super::step_id;
 use compact_str::CompactString;
@@ -78,12 +79,13 @@ pub enum Body {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
-    pub id: Box<str>,
+    pub id: EventId,
     pub seq: u64,
     /// Short texts (a time, a step id, a source, up to 24 bytes) are held
     /// in place, not allocated: three blocks fewer per record.
     pub at: CompactString,
-    pub by: Box<str>,
+    /// Shared by the records one reader reads of one author (see [`by`]).
+    pub by: std::sync::Arc<str>,
     pub step: CompactString,
     pub run: Option<Box<str>>,
     pub source: CompactString,
@@ -111,7 +113,7 @@ impl Record {
     }
 
     /// The ordering key of SPEC 2.3: (`seq`, `at`, `id`).
-    pub fn order_key(&self) -> (u64, &str, &str) {
+    pub fn order_key(&self) -> (u64, &str, &EventId) {
         (self.seq, &self.at, &self.id)
     }
 
@@ -207,10 +209,10 @@ impl Record {
             Kind::Note => Body::Note,
         };
         let record = Record {
-            id: e.id.as_str().into(),
+            id: EventId::new(&e.id),
             seq: e.seq,
             at: e.at.as_str().into(),
-            by: e.by.as_str().into(),
+            by: by(&e.by),
             step: e.step.as_str().into(),
             run: e.run.as_deref().map(Box::from),
             source: e.source.as_str().into(),
@@ -346,10 +348,10 @@ impl Line<'_> {
             Kind::Note => Body::Note,
         };
         Record {
-            id: id.0.as_ref().into(),
+            id: EventId::new(&id.0),
             seq,
             at: at.0.as_ref().into(),
-            by: b(self.by).unwrap_or_default(),
+            by: by(self.by.as_ref().map_or("", |t| &t.0)),
             step: step.as_ref().into(),
             run: b(self.run),
             source: self.source.map(|t| t.0.as_ref().into()).unwrap_or_default(),
@@ -357,6 +359,29 @@ impl Line<'_> {
         }
         .check()
     }
+}
+
+/// `author` as a record holds it: one text for the records of one author
+/// that a thread reads near each other (a ledger has few authors, and a
+/// copy of each one's name per event was a block per record).
+fn by(author: &str) -> std::sync::Arc<str> {
+    use std::cell::RefCell;
+    use std::sync::Arc;
+    /// The authors this thread read last, the latest first.
+    const RECENT: usize = 8;
+    thread_local! {
+        static SEEN: RefCell<Vec<Arc<str>>> = const { RefCell::new(Vec::new()) };
+    }
+    SEEN.with_borrow_mut(|seen| {
+        if let Some(i) = seen.iter().position(|a| **a == *author) {
+            seen[..=i].rotate_right(1);
+            return Arc::clone(&seen[0]);
+        }
+        let new: Arc<str> = author.into();
+        seen.insert(0, Arc::clone(&new));
+        seen.truncate(RECENT);
+        new
+    })
 }
 
 /// A key that is present, `null` included (absent keys stay `None`).

@@ -16,6 +16,7 @@ use crate::git::fingerprint::{fingerprint, owned_files};
 use crate::git::history::History;
 use crate::git::owns::{Owns, may_own};
 use crate::git::treediff::{changed_blobs_in_threads, changed_files};
+use crate::ledger::event_id::EventId;
 use crate::ledger::fold::Viewpoint;
 use crate::ledger::record::{Body, Stored};
 use git2::{Oid, Repository};
@@ -182,15 +183,15 @@ fn advance_notes(repo: &Repository, mut base: Loaded, tip: Oid) -> Option<Loaded
         // not change are neither new nor gone.
         let before = parse_note(&text_of(before_blobs)?);
         let after = parse_note(&text_of(after_blobs)?);
-        let had: HashSet<&str> = before.records.iter().map(|r| &*r.id).collect();
-        let has: HashSet<&str> = after.records.iter().map(|r| &*r.id).collect();
+        let had: HashSet<&EventId> = before.records.iter().map(|r| &r.id).collect();
+        let has: HashSet<&EventId> = after.records.iter().map(|r| &r.id).collect();
         if had.iter().any(|id| !has.contains(id)) || after.skipped.len() < before.skipped.len() {
             return None; // lines went away: fold from scratch
         }
         skipped_more += after.skipped.len() - before.skipped.len();
         let name: std::sync::Arc<str> = c.as_str().into();
         for record in after.records {
-            if !had.contains(&*record.id) {
+            if !had.contains(&record.id) {
                 added.push(Stored {
                     commit: std::sync::Arc::clone(&name),
                     record,
@@ -212,10 +213,10 @@ fn advance_notes(repo: &Repository, mut base: Loaded, tip: Oid) -> Option<Loaded
             .extend(History::open(repo).reachable_among(at, &unknown));
     }
     let mut copies = false;
-    let mut fresh_ids: HashSet<String> = HashSet::new();
+    let mut fresh_ids: HashSet<u128> = HashSet::new();
     for s in &added {
-        if ids.insert(&s.record.id) {
-            fresh_ids.insert(s.record.id.to_string());
+        if ids.insert(s.record.id.key()) {
+            fresh_ids.insert(s.record.id.key());
         } else {
             copies = true;
         }
@@ -225,9 +226,9 @@ fn advance_notes(repo: &Repository, mut base: Loaded, tip: Oid) -> Option<Loaded
     added.retain(|s| s.record.seq <= distinct);
     let new_events = added
         .iter()
-        .filter(|s| fresh_ids.contains(&*s.record.id))
-        .map(|s| &*s.record.id)
-        .collect::<HashSet<&str>>()
+        .filter(|s| fresh_ids.contains(&s.record.id.key()))
+        .map(|s| s.record.id.key())
+        .collect::<HashSet<u128>>()
         .len() as u64;
     let plan_changed = added
         .iter()

@@ -62,11 +62,10 @@ fn path(repo: &Repository) -> PathBuf {
     cache_file::dir(repo).join("ids")
 }
 
-use crate::ledger::fold::id_key as key;
-
 impl Ids {
-    pub fn new<'a>(tip: String, ids: impl IntoIterator<Item = &'a str>) -> Ids {
-        let mut sorted: Vec<u128> = ids.into_iter().map(key).collect();
+    /// The ids of `keys` (each an [`id_key`](crate::ledger::fold::id_key)).
+    pub fn new(tip: String, keys: impl IntoIterator<Item = u128>) -> Ids {
+        let mut sorted: Vec<u128> = keys.into_iter().collect();
         sorted.sort_unstable();
         sorted.dedup();
         Ids {
@@ -80,9 +79,8 @@ impl Ids {
         self.stored.len() + self.added.len()
     }
 
-    /// Adds `id`; false when it was there already.
-    pub fn insert(&mut self, id: &str) -> bool {
-        let k = key(id);
+    /// Adds the id whose key is `k`; false when it was there already.
+    pub fn insert(&mut self, k: u128) -> bool {
         !self.stored.contains(k) && self.added.insert(k)
     }
 
@@ -127,6 +125,7 @@ impl Ids {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ledger::fold::id_key as key;
 
     fn id(n: u32) -> String {
         format!("{n:032x}")
@@ -137,16 +136,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::init(dir.path()).unwrap();
         let first: Vec<String> = (0..1000).step_by(2).map(id).collect();
-        let built = Ids::new("tip1".into(), first.iter().map(String::as_str));
+        let built = Ids::new("tip1".into(), first.iter().map(|i| key(i)));
         assert_eq!(built.len(), 500);
         built.save(&repo);
         let mut ids = Ids::load(&repo).unwrap();
         assert_eq!((ids.tip.as_str(), ids.len()), ("tip1", 500));
-        assert!(!ids.insert(&id(10)), "already there, read from the file");
-        assert!(ids.insert(&id(11)), "new");
-        assert!(!ids.insert(&id(11)), "added once");
-        assert!(ids.insert(&id(5000)));
-        assert!(ids.insert(&id(1)));
+        assert!(
+            !ids.insert(key(&id(10))),
+            "already there, read from the file"
+        );
+        assert!(ids.insert(key(&id(11))), "new");
+        assert!(!ids.insert(key(&id(11))), "added once");
+        assert!(ids.insert(key(&id(5000))));
+        assert!(ids.insert(key(&id(1))));
         assert_eq!(ids.len(), 503);
         ids.tip = "tip2".into();
         ids.save(&repo);

@@ -81,7 +81,7 @@ impl Index {
         if let Ok(body) = postcard::to_allocvec(self) {
             cache_file::write(&dir.join("index"), KIND, FORMAT, &body);
         }
-        let all = self.records.iter().map(|s| &*s.record.id);
+        let all = self.records.iter().map(|s| s.record.id.key());
         super::ids::Ids::new(self.tip.clone(), all).save_in(dir);
     }
 

@@ -178,7 +178,7 @@ fn merge_sorted<T: Ord + Copy>(
 pub(crate) fn honest(mut events: Vec<Stored>) -> (Vec<Stored>, usize, Option<String>) {
     let distinct = events
         .iter()
-        .map(|s| crate::ledger::fold::id_key(&s.record.id))
+        .map(|s| s.record.id.key())
         .collect::<foldhash::HashSet<u128>>()
         .len() as u64;
     let before = events.len();
@@ -286,35 +286,35 @@ fn whole_events_of(
     let parsed = crate::git::repo::read_in_threads(repo, &commits, 2000, |repo, part| {
         let tree = repo.find_commit(tip)?.tree()?;
         part.iter()
-            .map(|c| -> Result<foldhash::HashMap<String, Event>> {
+            .map(|c| -> Result<foldhash::HashMap<u128, Event>> {
                 Ok(notes::note_text_in(repo, &tree, c)?
                     .lines()
                     .filter_map(|l| Event::parse_line(l).ok())
-                    .map(|e| (e.id.clone(), e))
+                    .map(|e| (crate::ledger::fold::id_key(&e.id), e))
                     .collect())
             })
             .collect()
     })?;
-    let mut by_commit: foldhash::HashMap<&str, foldhash::HashMap<String, Event>> =
+    let mut by_commit: foldhash::HashMap<&str, foldhash::HashMap<u128, Event>> =
         commits.into_iter().zip(parsed).collect();
     // Each event is moved out at its last use and cloned only before it
     // (an event chosen twice): a copy of every event doubled what an
     // export of 200,000 events held.
-    let mut last_use: foldhash::HashMap<(&str, &str), usize> =
+    let mut last_use: foldhash::HashMap<(&str, u128), usize> =
         foldhash::HashMap::with_capacity_and_hasher(chosen.len(), Default::default());
     for (i, s) in chosen.iter().enumerate() {
-        last_use.insert((&*s.commit, &s.record.id), i);
+        last_use.insert((&*s.commit, s.record.id.key()), i);
     }
     Ok(chosen
         .iter()
         .enumerate()
         .map(|(i, s)| {
             let events = by_commit.get_mut(&*s.commit)?;
-            let key = (&*s.commit, &*s.record.id);
+            let key = (&*s.commit, s.record.id.key());
             let event = if last_use.get(&key) == Some(&i) {
-                events.remove(&*s.record.id)?
+                events.remove(&key.1)?
             } else {
-                events.get(&*s.record.id)?.clone()
+                events.get(&key.1)?.clone()
             };
             Some(Located {
                 commit: s.commit.to_string(),
