@@ -504,3 +504,142 @@ fn a_ledger_of_8000_notes_read_by_git_matches_one_read_through_libgit2() {
     };
     assert_eq!(warning(&cold.stderr), warning(&warned));
 }
+
+/// Past 5,000 events a cold view walks the tree (for the fingerprints)
+/// and the history (for the commits in view) on two threads. Both must
+/// give what one walk gives: a verified step holds, one whose files
+/// changed has drifted, a note on another branch is out of view.
+#[test]
+fn past_5000_events_the_two_walks_of_a_view_find_drift_and_what_is_in_view() {
+    let r = Repo::new();
+    r.ledger_ok(&["init", "--no-hooks"]);
+    for (id, dir) in [("S01", "one"), ("S02", "two"), ("S03", "three")] {
+        r.write(&format!("src/{dir}/a.txt"), &format!("{dir}\n"));
+        let owns = format!("src/{dir}/**");
+        r.ledger_ok(&["add", id, dir, "--owns", &owns, "--check", "true"]);
+    }
+    r.commit_all("code");
+    r.ledger_ok(&["verify", "S01"]);
+    r.ledger_ok(&["verify", "S02"]);
+    let before = r.head();
+    let seq0 = r.note_lines().len();
+    // 6,000 commits, each with a note of one status event on one of 40
+    // bulk steps (defined on the first); and a side branch whose note
+    // starts S03.
+    const BULK: usize = 6000;
+    const STEPS: usize = 40;
+    let words = [
+        "in_progress",
+        "completed_pending_verification",
+        "not_started",
+    ];
+    let line = |seq: usize, step: &str, kind: &str, rest: &str| {
+        format!(
+            r#"{{"v":1,"id":"{seq:032x}","seq":{seq},"at":"2026-02-01T00:00:00Z","by":"Bulk <bulk@example.com>","step":"{step}","kind":"{kind}","source":"cli"{rest}}}"#
+        )
+    };
+    let mut seq = seq0;
+    let mut stream = String::new();
+    let mut notes = String::new();
+    for i in 0..BULK {
+        let data = format!("{i}\n");
+        stream.push_str(&format!(
+            "commit refs/heads/main\nmark :{m}\ncommitter A <a@x> 1700000000 +0000\ndata 4\nbulk\n{from}M 644 inline misc/f.txt\ndata {}\n{data}\n",
+            data.len(),
+            m = i + 1,
+            from = if i == 0 { "from refs/heads/main^0\n".to_string() } else { format!("from :{i}\n") },
+        ));
+        let mut note = String::new();
+        if i == 0 {
+            for s in 0..STEPS {
+                seq += 1;
+                let title = format!(r#","title":"Bulk {s}""#);
+                note.push_str(&line(seq, &format!("S{}", 100 + s), "define", &title));
+                note.push('\n');
+            }
+        }
+        seq += 1;
+        let status = format!(r#","status":"{}""#, words[(i / STEPS + i) % words.len()]);
+        note.push_str(&line(
+            seq,
+            &format!("S{}", 100 + i % STEPS),
+            "status",
+            &status,
+        ));
+        note.push('\n');
+        notes.push_str(&format!(
+            "N inline :{}\ndata {}\n{note}\n",
+            i + 1,
+            note.len()
+        ));
+    }
+    stream.push_str(&format!(
+        "commit refs/heads/side\nmark :{side}\ncommitter A <a@x> 1700000000 +0000\ndata 5\nside\nfrom {before}\nM 644 inline side.txt\ndata 5\nside\n\n",
+        side = BULK + 1
+    ));
+    seq += 1;
+    let started = line(seq, "S03", "status", r#","status":"in_progress""#) + "\n";
+    notes.push_str(&format!(
+        "N inline :{}\ndata {}\n{started}\n",
+        BULK + 1,
+        started.len()
+    ));
+    stream.push_str(&format!(
+        "commit refs/notes/ledger\ncommitter A <a@x> 1700000000 +0000\ndata 4\nbulk\nfrom refs/notes/ledger^0\n{notes}\n"
+    ));
+    r.fast_import(&stream);
+    r.git(&["reset", "-q", "--hard", "main"]);
+    assert!(r.git(&["notes", "--ref", "ledger", "list"]).lines().count() > BULK);
+    // S02's files change after its verification, with no hook to see it.
+    r.write("src/two/a.txt", "changed\n");
+    r.git(&[
+        "-c",
+        "core.hooksPath=/dev/null",
+        "commit",
+        "-qam",
+        "change two",
+    ]);
+
+    let expect = |s: usize| {
+        let last = BULK - STEPS + s;
+        words[(last / STEPS + last) % words.len()]
+    };
+    let check = |how: &str| {
+        let v = r.ledger_json(&["status", "--all"]);
+        let status: std::collections::HashMap<&str, &str> = v["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["id"].as_str().unwrap(), s["status"].as_str().unwrap()))
+            .collect();
+        assert_eq!(status.len(), 3 + STEPS, "{how}: {v}");
+        assert_eq!(status["S01"], "verified", "{how}: its files did not change");
+        assert_eq!(status["S02"], "drift_detected", "{how}: its files changed");
+        assert_eq!(
+            status["S03"], "not_started",
+            "{how}: started on another branch"
+        );
+        for s in 0..STEPS {
+            assert_eq!(
+                status[format!("S{}", 100 + s).as_str()],
+                expect(s),
+                "{how}: S{}",
+                100 + s
+            );
+        }
+    };
+    let cache = r.path().join(".git/git-ledger");
+    std::fs::remove_dir_all(&cache).ok();
+    check("cold");
+    check("warm");
+    std::fs::remove_dir_all(cache.join("views")).unwrap();
+    check("from the index");
+    let side = r.ledger_json(&["status", "--all", "--at", "side"]);
+    let s03 = side["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "S03")
+        .unwrap();
+    assert_eq!(s03["status"], "in_progress", "seen from the side branch");
+}

@@ -129,6 +129,9 @@ impl FromIterator<Oid> for Commits {
     }
 }
 
+/// From this many events on, a view's two walks run side by side.
+const ALONGSIDE: usize = 5_000;
+
 /// What the commit a view is made for sees.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sight {
@@ -156,14 +159,36 @@ impl Sight {
         let Some(at) = at else {
             return Ok(Sight::default());
         };
-        let annotated: HashSet<Oid> = events
-            .iter()
-            .filter_map(|l| Oid::from_str(&l.commit).ok())
-            .collect();
+        let in_view = |repo: &Repository| -> Result<Commits> {
+            let annotated: HashSet<Oid> = events
+                .iter()
+                .filter_map(|l| Oid::from_str(&l.commit).ok())
+                .collect();
+            ancestors_among(repo, at, &annotated)
+        };
+        if events.len() < ALONGSIDE {
+            return Ok(Sight {
+                at: Some(at.to_string()),
+                seen: in_view(repo)?,
+                fingerprints: plan_fingerprints(repo, at, events)?,
+            });
+        }
+        // Two walks that need nothing of each other: `at`'s tree for the
+        // fingerprints, on a second thread with a handle of its own, and
+        // its history for the commits in view.
+        let path = repo.path();
+        let (seen, fingerprints) = std::thread::scope(|s| {
+            let walk = s.spawn(move || plan_fingerprints(&Repository::open(path)?, at, events));
+            let seen = in_view(repo);
+            let fingerprints = walk
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the thread walking the tree failed")));
+            (seen, fingerprints)
+        });
         Ok(Sight {
             at: Some(at.to_string()),
-            seen: ancestors_among(repo, at, &annotated)?,
-            fingerprints: plan_fingerprints(repo, at, events)?,
+            seen: seen?,
+            fingerprints: fingerprints?,
         })
     }
 }
