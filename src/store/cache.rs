@@ -49,6 +49,18 @@ fn path(repo: &Repository, at: Option<&str>) -> PathBuf {
     dir(repo).join(format!("{}.view", at.unwrap_or("no-commit")))
 }
 
+/// The commits a view is cached for, by the names of the view files
+/// (none when the folder is absent: a cold start).
+pub fn viewed_commits(repo: &Repository) -> std::collections::HashSet<String> {
+    let Ok(entries) = std::fs::read_dir(dir(repo)) else {
+        return Default::default();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| Some(e.file_name().to_str()?.strip_suffix(".view")?.to_string()))
+        .collect()
+}
+
 /// The view file seen from `at`, with the notes tip it was folded at.
 fn read(repo: &Repository, at: Option<&str>) -> Option<(Oid, Loaded)> {
     let map = Arc::new(cache_file::map(&path(repo, at), KIND, FORMAT)?);

@@ -43,12 +43,20 @@ pub fn derive(repo: &Repository, tip: Oid, at: Oid, cached: Option<Loaded>) -> O
     Some(base)
 }
 
-/// A cached view seen from one of `at`'s first-parent ancestors.
+/// A cached view seen from one of `at`'s first-parent ancestors. The
+/// views folder is listed once: with no view at all (a cold start) no
+/// commit is read, and no file opened for a commit without one.
 fn nearest(repo: &Repository, at: Oid) -> Option<Loaded> {
+    let viewed = cache::viewed_commits(repo);
+    if viewed.is_empty() {
+        return None;
+    }
     let mut commit = repo.find_commit(at).ok()?;
     for _ in 0..DEPTH {
         commit = commit.parent(0).ok()?;
-        if let Some(v) = cache::load_any(repo, commit.id()) {
+        if viewed.contains(&commit.id().to_string())
+            && let Some(v) = cache::load_any(repo, commit.id())
+        {
             return Some(v);
         }
     }
