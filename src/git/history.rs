@@ -98,6 +98,10 @@ struct ParentTable {
     parents: Vec<[u32; 2]>,
 }
 
+/// Graph commits a walk reads from the file before it reads the table
+/// (in tests, few: their histories are small, and both ways are tried).
+const LONG_WALK: usize = if cfg!(test) { 16 } else { 4096 };
+
 const NONE: u32 = u32::MAX;
 const MORE: u32 = u32::MAX - 1;
 
@@ -230,7 +234,10 @@ impl<'r> History<'r> {
         let mut seen_outside: HashSet<Oid> = HashSet::new();
         let mut stack = vec![self.node(from)];
         let mut graph_stack: Vec<u32> = Vec::new();
-        let table = self.graph.as_ref().map(ParentTable::read);
+        // Read once the walk is long: a short one (the few commits a
+        // fetch or a commit brings into view) costs less than the table.
+        let mut table: Option<ParentTable> = None;
+        let mut walked = 0usize;
         loop {
             // Graph commits first, from the parent table: no allocation
             // per commit on the long part of the walk.
@@ -245,6 +252,10 @@ impl<'r> History<'r> {
                     }
                 }
                 let Some(g) = self.graph.as_ref() else { break };
+                walked += 1;
+                if walked == LONG_WALK {
+                    table = Some(ParentTable::read(g));
+                }
                 if let Some(parents) = table.as_ref().and_then(|t| t.parents(p)) {
                     graph_stack.extend(parents.filter(|q| !seen_graph[*q as usize]));
                     continue;
