@@ -662,16 +662,33 @@ pub fn order_events_in(events: Vec<Stored>, view: &dyn Viewpoint) -> Vec<Stored>
 /// Sorts by (`seq`, `at`, `id`) and drops repeated ids: of the copies of
 /// one event (a rewrite or a merge put it on several commits), the one in
 /// view is kept, else the first. Beside each kept event, whether `view`
-/// sees its note: asked once per event (seeing is a search among every
+/// sees its note: asked once per note (seeing is a search among every
 /// annotated commit in view), for the fold to use again.
-pub fn order_events_seen(
-    mut events: Vec<Stored>,
+pub fn order_events_seen(events: Vec<Stored>, view: &dyn Viewpoint) -> (Vec<Stored>, Vec<bool>) {
+    let order = fold_order(&events, view, |_| true);
+    in_order(events, order)
+}
+
+/// The fold order of a set of events, found without moving them (see
+/// [`fold_order`]); [`in_order`] puts them in it.
+pub struct Order {
+    /// Places in the events: those folded in fold order, then the others.
+    places: Vec<usize>,
+    /// How many of `places` are folded.
+    folded: usize,
+    /// Beside each folded place, whether the view sees its note.
+    sees: Vec<bool>,
+}
+
+/// The order in which `events` fold as seen from `view` (which is asked
+/// only what it sees), of those for which `keep` holds. The events are
+/// only read: a caller may find the order while another thread reads
+/// them too.
+pub fn fold_order(
+    events: &[Stored],
     view: &dyn Viewpoint,
-) -> (Vec<Stored>, Vec<bool>) {
-    // Sorted where they lie: a permutation found from small keys, then
-    // applied by swaps, so that a ledger of 200,000 events is not held
-    // twice. A key is the `seq` and the place; events of one `seq` are
-    // told apart by their other fields.
+    keep: impl Fn(&Stored) -> bool,
+) -> Order {
     // Asked once per note: a note's events lie side by side, and share
     // its name.
     let mut last: Option<(&std::sync::Arc<str>, bool)> = None;
@@ -686,16 +703,47 @@ pub fn order_events_seen(
             }
         })
         .collect();
-    let mut keys: Vec<(u64, usize)> = events
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.record.seq, i))
-        .collect();
+    // A key is the `seq` and the place; events of one `seq` are told
+    // apart by their other fields.
+    let mut keys: Vec<(u64, usize)> = Vec::with_capacity(events.len());
+    let mut others: Vec<usize> = Vec::new();
+    for (i, l) in events.iter().enumerate() {
+        match keep(l) {
+            true => keys.push((l.record.seq, i)),
+            false => others.push(i),
+        }
+    }
     let rest = |i: usize| tie_key(&events[i], unseen[i], i);
     keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| rest(a.1).cmp(&rest(b.1))));
-    let mut order: Vec<usize> = keys.into_iter().map(|k| k.1).collect();
-    let mut sees: Vec<bool> = order.iter().map(|&i| !unseen[i]).collect();
-    permute(&mut events, &mut order);
+    let folded = keys.len();
+    let mut places: Vec<usize> = keys.into_iter().map(|k| k.1).collect();
+    let sees = places.iter().map(|&i| !unseen[i]).collect();
+    places.extend(others);
+    Order {
+        places,
+        folded,
+        sees,
+    }
+}
+
+/// `events` (those `order` was found for) in that order, each id once,
+/// with whether the view sees each one's note. Sorted where they lie, by
+/// swaps along the permutation's cycles, so that a ledger of 200,000
+/// events is not held twice.
+pub fn in_order(mut events: Vec<Stored>, order: Order) -> (Vec<Stored>, Vec<bool>) {
+    let Order {
+        mut places,
+        folded,
+        mut sees,
+    } = order;
+    // Found for other events: a bug (reported as one), not a state.
+    assert_eq!(
+        places.len(),
+        events.len(),
+        "an order found for other events"
+    );
+    permute(&mut events, &mut places);
+    events.truncate(folded);
     let mut ids = foldhash::HashSet::with_capacity_and_hasher(events.len(), Default::default());
     let keep: Vec<bool> = events
         .iter()
@@ -747,7 +795,17 @@ pub fn id_key(id: &str) -> u128 {
 /// The ledger as seen from `view`: any set of events, in any order, gives
 /// one state.
 pub fn fold_at(events: Vec<Stored>, view: &dyn Viewpoint) -> LedgerState {
-    let (ordered, seen) = order_events_seen(events, view);
+    fold_ordered(order_events_seen(events, view), view)
+}
+
+/// [`fold_at`] of `events`, their fold order found already (by
+/// [`fold_order`] with the same view's answers on what it sees).
+pub fn fold_in(events: Vec<Stored>, order: Order, view: &dyn Viewpoint) -> LedgerState {
+    fold_ordered(in_order(events, order), view)
+}
+
+/// The fold of events in fold order, each beside whether `view` sees it.
+fn fold_ordered((ordered, seen): (Vec<Stored>, Vec<bool>), view: &dyn Viewpoint) -> LedgerState {
     let scope = Scope::new(&ordered, view);
     let mut state = LedgerState {
         content_verified: scope.content_verified.clone(),

@@ -12,7 +12,7 @@ mod reader_props;
 pub mod view;
 
 use crate::git::repo::{NOTES_REF, identity};
-use crate::ledger::fold::{Applies, Scope, fold_at, order_events_seen};
+use crate::ledger::fold::{Applies, Scope, fold_in, fold_order, order_events_seen};
 use crate::ledger::record::{Record, Stored};
 use crate::ledger::{Event, Kind, LedgerState, Located};
 use anyhow::{Context, Result};
@@ -101,19 +101,28 @@ pub fn load_at(repo: &Repository, at: Option<Oid>) -> Result<Loaded> {
     // A changed index is written by a second thread while this one finds
     // what `at` sees of it.
     let dir = cache_file::dir(repo);
-    let sight = std::thread::scope(|s| {
+    // Meanwhile too, the records are put in fold order as soon as the
+    // commits in view are known (they are only read, not moved, until
+    // the other threads are done with them).
+    let (sight, (order, forged, first_forged)) = std::thread::scope(|s| {
         if changed {
             s.spawn(|| index.save_in(&dir));
         }
-        Sight::compute(repo, at, index.records())
+        Sight::compute_then(repo, at, index.records(), |view| {
+            let (distinct, forged, first) = honesty(index.records());
+            let order = fold_order(index.records(), view, |s| s.record.seq <= distinct);
+            (order, forged, first)
+        })
     })?;
-    let (events, skipped, first_skipped) = kept_records(index);
+    let (skipped, first_skipped) = index.skipped();
+    let (skipped, first_skipped) = (skipped + forged, first_skipped.or(first_forged));
+    let events = index.into_stored();
     let seen = started.elapsed();
-    let mut state = fold_at(events, &sight);
+    let mut state = fold_in(events, order, &sight);
     view::confirm_collisions(repo, &mut state);
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     trace(&format!(
-        "view: folded from the index (records {:.0} ms, sight {:.0} ms, fold {:.0} ms)",
+        "view: folded from the index (records {:.0} ms, sight and order {:.0} ms, fold {:.0} ms)",
         ms(read),
         ms(seen - read),
         ms(started.elapsed() - seen)
@@ -176,26 +185,29 @@ fn merge_sorted<T: Ord + Copy>(
 /// count of distinct events. Returns them, how many were dropped, and
 /// a description of the first.
 pub(crate) fn honest(mut events: Vec<Stored>) -> (Vec<Stored>, usize, Option<String>) {
+    let (distinct, dropped, first) = honesty(&events);
+    events.retain(|s| s.record.seq <= distinct);
+    (events, dropped, first)
+}
+
+/// Of `events`, the count of distinct events (no honest `seq` exceeds
+/// it), how many records claim more, and a description of the first.
+fn honesty(events: &[Stored]) -> (u64, usize, Option<String>) {
     let distinct = events
         .iter()
         .map(|s| s.record.id.key())
         .collect::<foldhash::HashSet<u128>>()
         .len() as u64;
-    let before = events.len();
-    let mut first: Option<String> = None;
-    events.retain(|s| {
-        let ok = s.record.seq <= distinct;
-        if !ok && first.is_none() {
-            first = Some(format!(
-                "note on {}: seq {} is larger than the ledger's {distinct} events",
-                crate::git::repo::short(&s.commit),
-                s.record.seq
-            ));
-        }
-        ok
+    let mut forged = events.iter().filter(|s| s.record.seq > distinct);
+    let first = forged.next().map(|s| {
+        format!(
+            "note on {}: seq {} is larger than the ledger's {distinct} events",
+            crate::git::repo::short(&s.commit),
+            s.record.seq
+        )
     });
-    let dropped = before - events.len();
-    (events, dropped, first)
+    let dropped = first.as_ref().map_or(0, |_| 1 + forged.count());
+    (distinct, dropped, first)
 }
 
 /// The events that apply in `loaded`'s view, in fold order, each bound to

@@ -154,42 +154,56 @@ impl Viewpoint for Sight {
 }
 
 impl Sight {
-    /// What `at` sees of `events`.
-    pub fn compute(repo: &Repository, at: Option<Oid>, events: &[Stored]) -> Result<Sight> {
+    /// What `at` sees of `events`, and what `then` makes of the commits
+    /// in view. Past 5,000 events `then` runs while a second thread walks
+    /// `at`'s tree for the fingerprints: it is shown the view without
+    /// them, and is to ask it only what it sees.
+    pub fn compute_then<T>(
+        repo: &Repository,
+        at: Option<Oid>,
+        events: &[Stored],
+        then: impl FnOnce(&Sight) -> T,
+    ) -> Result<(Sight, T)> {
         let Some(at) = at else {
-            return Ok(Sight::default());
+            let sight = Sight::default();
+            let made = then(&sight);
+            return Ok((sight, made));
         };
-        let in_view = |repo: &Repository| -> Result<Commits> {
+        let in_view = || -> Result<Sight> {
             let annotated: HashSet<Oid> = events
                 .iter()
                 .filter_map(|l| Oid::from_str(&l.commit).ok())
                 .collect();
-            ancestors_among(repo, at, &annotated)
+            Ok(Sight {
+                at: Some(at.to_string()),
+                seen: ancestors_among(repo, at, &annotated)?,
+                fingerprints: HashMap::new(),
+            })
         };
         if events.len() < ALONGSIDE {
-            return Ok(Sight {
-                at: Some(at.to_string()),
-                seen: in_view(repo)?,
-                fingerprints: plan_fingerprints(repo, at, events)?,
-            });
+            let mut sight = in_view()?;
+            sight.fingerprints = plan_fingerprints(repo, at, events)?;
+            let made = then(&sight);
+            return Ok((sight, made));
         }
         // Two walks that need nothing of each other: `at`'s tree for the
         // fingerprints, on a second thread with a handle of its own, and
-        // its history for the commits in view.
+        // its history for the commits in view, then `then`, here.
         let path = repo.path();
         let (seen, fingerprints) = std::thread::scope(|s| {
             let walk = s.spawn(move || plan_fingerprints(&Repository::open(path)?, at, events));
-            let seen = in_view(repo);
+            let seen = in_view().map(|sight| {
+                let made = then(&sight);
+                (sight, made)
+            });
             let fingerprints = walk
                 .join()
                 .unwrap_or_else(|_| Err(anyhow::anyhow!("the thread walking the tree failed")));
             (seen, fingerprints)
         });
-        Ok(Sight {
-            at: Some(at.to_string()),
-            seen: seen?,
-            fingerprints: fingerprints?,
-        })
+        let (mut sight, made) = seen?;
+        sight.fingerprints = fingerprints?;
+        Ok((sight, made))
     }
 }
 

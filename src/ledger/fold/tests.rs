@@ -634,3 +634,45 @@ fn plan_owns_is_what_the_fold_makes_of_the_plan() {
         assert_eq!(got, want);
     }
 }
+
+#[test]
+fn an_order_found_ahead_folds_as_the_kept_events_fold_from_scratch() {
+    use super::{fold_in, fold_order};
+    let mut next = crate::proptest_config::numbers(0x0ade);
+    let commits = ["m1", "m2", "m3", "f1", "f2"];
+    for _ in 0..1000 {
+        let mut evs = vec![at("m1", ev(1, "S01", Kind::Define).with("title", "One"))];
+        for seq in 2..2 + next(14) {
+            let step = ["S01", "S02"][next(2) as usize];
+            let e = match next(3) {
+                0 => ev(seq, step, Kind::Define).with("title", format!("T{seq}")),
+                1 => ev(seq, step, Kind::Status)
+                    .with("status", "verified")
+                    .with("fingerprint", ["fp-main", "fp-feature"][next(2) as usize]),
+                _ => ev(seq, step, Kind::Status).with("status", "in_progress"),
+            };
+            evs.push(at(commits[next(5) as usize], e));
+            // A copy of an event on another commit (a rewrite, a merge).
+            if next(4) == 0 {
+                let copy = evs[next(evs.len() as u64) as usize].clone();
+                evs.push(Stored {
+                    commit: commits[next(5) as usize].into(),
+                    ..copy
+                });
+            }
+        }
+        // Notes lie in their commits' order, as an index holds them.
+        evs.sort_by(|a, b| a.commit.cmp(&b.commit));
+        let upto = next(16);
+        let keep = |s: &Stored| s.record.seq <= upto;
+        for view in [&MAIN as &dyn Viewpoint, &FEATURE, &Everywhere] {
+            let order = fold_order(&evs, view, keep);
+            let kept: Vec<Stored> = evs.iter().filter(|s| keep(s)).cloned().collect();
+            assert_eq!(
+                fold_in(evs.clone(), order, view),
+                fold_at(kept, view),
+                "{evs:?} up to {upto}"
+            );
+        }
+    }
+}
