@@ -91,6 +91,23 @@ pub fn map(path: &Path, kind: &str, format: u32) -> Option<Mapped> {
 /// sees half a file. Best effort: a cache that cannot be written only
 /// costs speed.
 pub fn write(path: &Path, kind: &str, format: u32, body: &[u8]) {
+    write_streamed(path, kind, format, |mut sink| {
+        sink.extend(body.iter().copied());
+        Some(sink)
+    });
+}
+
+/// [`write`] of the body `fill` writes into the sink it is given (and
+/// hands back, or None to write nothing): a large body, as the index's
+/// 200,000 records make, is then never held in memory whole. The header
+/// is written first with a blank checksum of the same width, and again
+/// once the body is written.
+pub fn write_streamed(
+    path: &Path,
+    kind: &str,
+    format: u32,
+    fill: impl FnOnce(Sink) -> Option<Sink>,
+) {
     let Some(dir) = path.parent() else { return };
     if std::fs::create_dir_all(dir).is_err() {
         return;
@@ -101,13 +118,58 @@ pub fn write(path: &Path, kind: &str, format: u32, body: &[u8]) {
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let written = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(header(kind, format, &checksum(body)).as_bytes())?;
-        f.write_all(body)?;
+        use std::io::{Seek, SeekFrom};
+        let blank = header(kind, format, &checksum(&[]));
+        let mut f = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&tmp)?);
+        f.write_all(blank.as_bytes())?;
+        let sink = Sink {
+            out: f,
+            crc: crc32fast::Hasher::new(),
+            failed: None,
+        };
+        let Sink { out, crc, failed } = fill(sink).ok_or(std::io::ErrorKind::Other)?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let mut f = out.into_inner().map_err(|e| e.into_error())?;
+        f.seek(SeekFrom::Start(0))?;
+        let sum = format!("{:08x}", crc.finalize());
+        f.write_all(header(kind, format, &sum).as_bytes())?;
         f.flush()
     })();
     if written.is_err() || std::fs::rename(&tmp, path).is_err() {
         let _ = std::fs::remove_file(&tmp);
+    }
+}
+
+/// Where [`write_streamed`]'s body goes: a file, through a buffer, and
+/// the checksum. The first error stops the writing, and the file is not
+/// put in place.
+pub struct Sink {
+    out: std::io::BufWriter<std::fs::File>,
+    crc: crc32fast::Hasher,
+    failed: Option<std::io::Error>,
+}
+
+impl Extend<u8> for Sink {
+    fn extend<I: IntoIterator<Item = u8>>(&mut self, bytes: I) {
+        if self.failed.is_some() {
+            return;
+        }
+        let mut chunk = [0u8; 256];
+        let mut bytes = bytes.into_iter().peekable();
+        while bytes.peek().is_some() {
+            let mut n = 0;
+            for (slot, b) in chunk.iter_mut().zip(bytes.by_ref()) {
+                *slot = b;
+                n += 1;
+            }
+            self.crc.update(&chunk[..n]);
+            if let Err(e) = self.out.write_all(&chunk[..n]) {
+                self.failed = Some(e);
+                return;
+            }
+        }
     }
 }
 
@@ -141,6 +203,32 @@ mod tests {
         let mapped = map(p, kind, format).map(|m| m.body().to_vec());
         assert_eq!(read, mapped, "read and mapped differ for {kind} {format}");
         read
+    }
+
+    #[test]
+    fn a_streamed_body_reads_back_and_a_failed_one_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        // Larger than the sink's chunk and its buffer, in odd pieces.
+        let body: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let p = dir.path().join("index");
+        write_streamed(&p, "index", 3, |mut sink| {
+            for piece in body.chunks(999) {
+                sink.extend(piece.iter().copied());
+            }
+            Some(sink)
+        });
+        assert_eq!(both(&p, "index", 3).as_deref(), Some(&body[..]));
+        let whole = dir.path().join("whole");
+        write(&whole, "index", 3, &body);
+        assert_eq!(std::fs::read(&whole).unwrap(), std::fs::read(&p).unwrap());
+        // A body that cannot be made: the file there stays, no temp is left.
+        write_streamed(&p, "index", 3, |_| None);
+        assert_eq!(both(&p, "index", 3).as_deref(), Some(&body[..]));
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
     }
 
     #[test]

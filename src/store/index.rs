@@ -78,9 +78,11 @@ impl Index {
     /// cache folder `dir`. Best effort: an index that cannot be written
     /// only costs speed.
     pub fn save_in(&self, dir: &Path) {
-        if let Ok(body) = postcard::to_allocvec(self) {
-            cache_file::write(&dir.join("index"), KIND, FORMAT, &body);
-        }
+        // Streamed to the file: held whole, the 200,000 records' bytes
+        // added some 15 MiB to a cold read's peak.
+        cache_file::write_streamed(&dir.join("index"), KIND, FORMAT, |sink| {
+            postcard::to_extend(self, sink).ok()
+        });
         let all = self.records.iter().map(|s| s.record.id.key());
         super::ids::Ids::new(self.tip.clone(), all).save_in(dir);
     }
@@ -171,11 +173,19 @@ impl Index {
     /// commit once.
     fn of_notes(tip: String, notes: impl IntoIterator<Item = (String, Note)>) -> Index {
         let mut notes: Vec<(String, Note)> = notes.into_iter().collect();
-        notes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        if !notes.is_sorted_by(|a, b| a.0 <= b.0) {
+            notes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        }
         let mut index = Index {
             tip,
             ..Index::default()
         };
+        // Room for every record at once: grown note by note, the records
+        // read so far were copied again at each doubling (200,000 records
+        // of some 170 bytes).
+        index
+            .records
+            .reserve_exact(notes.iter().map(|(_, n)| n.records.len()).sum());
         for (commit, note) in notes {
             index.push(&commit, note);
         }
