@@ -50,7 +50,8 @@ fn main() -> ExitCode {
 
 fn run(args: Vec<OsString>) -> ExitCode {
     error::injected_fault();
-    let cli = match cli::Cli::try_parse_from(args) {
+    let fast = cli::status_alone(&args);
+    let cli = match fast.map_or_else(|| cli::Cli::try_parse_from(args), Ok) {
         Ok(cli) => cli,
         Err(e) => {
             // --help and --version are "errors" that exit 0; a closed pipe

@@ -10,7 +10,7 @@ use anyhow::Result;
 use clap::Args;
 use serde_json::json;
 
-#[derive(Args)]
+#[derive(Args, Debug, PartialEq)]
 pub struct StatusArgs {
     /// Only the steps of this phase
     #[arg(long, value_name = "phase")]
