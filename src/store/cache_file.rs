@@ -120,18 +120,25 @@ pub fn write_streamed(
     let written = (|| -> std::io::Result<()> {
         use std::io::{Seek, SeekFrom};
         let blank = header(kind, format, &checksum(&[]));
-        let mut f = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&tmp)?);
+        let mut f = std::fs::File::create(&tmp)?;
         f.write_all(blank.as_bytes())?;
         let sink = Sink {
             out: f,
+            buf: Vec::with_capacity(2 * Sink::FULL),
             crc: crc32fast::Hasher::new(),
             failed: None,
         };
-        let Sink { out, crc, failed } = fill(sink).ok_or(std::io::ErrorKind::Other)?;
+        let mut sink = fill(sink).ok_or(std::io::ErrorKind::Other)?;
+        sink.drain();
+        let Sink {
+            out: mut f,
+            crc,
+            failed,
+            ..
+        } = sink;
         if let Some(e) = failed {
             return Err(e);
         }
-        let mut f = out.into_inner().map_err(|e| e.into_error())?;
         f.seek(SeekFrom::Start(0))?;
         let sum = format!("{:08x}", crc.finalize());
         f.write_all(header(kind, format, &sum).as_bytes())?;
@@ -142,33 +149,37 @@ pub fn write_streamed(
     }
 }
 
-/// Where [`write_streamed`]'s body goes: a file, through a buffer, and
-/// the checksum. The first error stops the writing, and the file is not
-/// put in place.
+/// Where [`write_streamed`]'s body goes: a buffer, emptied into the file
+/// and the checksum each time it fills. The first error stops the
+/// writing, and the file is not put in place.
 pub struct Sink {
-    out: std::io::BufWriter<std::fs::File>,
+    out: std::fs::File,
+    buf: Vec<u8>,
     crc: crc32fast::Hasher,
     failed: Option<std::io::Error>,
 }
 
+impl Sink {
+    const FULL: usize = 1 << 16;
+
+    fn drain(&mut self) {
+        self.crc.update(&self.buf);
+        if self.failed.is_none()
+            && let Err(e) = self.out.write_all(&self.buf)
+        {
+            self.failed = Some(e);
+        }
+        self.buf.clear();
+    }
+}
+
+/// A serialiser hands over a few bytes at a time (a field): they are
+/// copied into the buffer, which is written out only when full.
 impl Extend<u8> for Sink {
     fn extend<I: IntoIterator<Item = u8>>(&mut self, bytes: I) {
-        if self.failed.is_some() {
-            return;
-        }
-        let mut chunk = [0u8; 256];
-        let mut bytes = bytes.into_iter().peekable();
-        while bytes.peek().is_some() {
-            let mut n = 0;
-            for (slot, b) in chunk.iter_mut().zip(bytes.by_ref()) {
-                *slot = b;
-                n += 1;
-            }
-            self.crc.update(&chunk[..n]);
-            if let Err(e) = self.out.write_all(&chunk[..n]) {
-                self.failed = Some(e);
-                return;
-            }
+        self.buf.extend(bytes);
+        if self.buf.len() >= Sink::FULL {
+            self.drain();
         }
     }
 }
