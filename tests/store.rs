@@ -521,7 +521,6 @@ fn past_5000_events_the_two_walks_of_a_view_find_drift_and_what_is_in_view() {
     r.commit_all("code");
     r.ledger_ok(&["verify", "S01"]);
     r.ledger_ok(&["verify", "S02"]);
-    let before = r.head();
     let seq0 = r.note_lines().len();
     // 6,000 commits, each with a note of one status event on one of 40
     // bulk steps (defined on the first); and a side branch whose note
@@ -538,17 +537,16 @@ fn past_5000_events_the_two_walks_of_a_view_find_drift_and_what_is_in_view() {
             r#"{{"v":1,"id":"{seq:032x}","seq":{seq},"at":"2026-02-01T00:00:00Z","by":"Bulk <bulk@example.com>","step":"{step}","kind":"{kind}","source":"cli"{rest}}}"#
         )
     };
+    // The side branch first, off the verified commit; then the bulk on main.
+    r.git(&["switch", "-q", "-c", "side"]);
+    r.write("side.txt", "side\n");
+    let side = r.commit_all("side");
+    r.git(&["switch", "-q", "main"]);
+    let mut bulk = many_commits(&r, BULK);
+    bulk.reverse(); // oldest first
     let mut seq = seq0;
-    let mut stream = String::new();
-    let mut notes = String::new();
-    for i in 0..BULK {
-        let data = format!("{i}\n");
-        stream.push_str(&format!(
-            "commit refs/heads/main\nmark :{m}\ncommitter A <a@x> 1700000000 +0000\ndata 4\nbulk\n{from}M 644 inline misc/f.txt\ndata {}\n{data}\n",
-            data.len(),
-            m = i + 1,
-            from = if i == 0 { "from refs/heads/main^0\n".to_string() } else { format!("from :{i}\n") },
-        ));
+    let mut notes: Vec<(&String, String)> = Vec::new();
+    for (i, commit) in bulk.iter().enumerate() {
         let mut note = String::new();
         if i == 0 {
             for s in 0..STEPS {
@@ -566,29 +564,12 @@ fn past_5000_events_the_two_walks_of_a_view_find_drift_and_what_is_in_view() {
             "status",
             &status,
         ));
-        note.push('\n');
-        notes.push_str(&format!(
-            "N inline :{}\ndata {}\n{note}\n",
-            i + 1,
-            note.len()
-        ));
+        notes.push((commit, note + "\n"));
     }
-    stream.push_str(&format!(
-        "commit refs/heads/side\nmark :{side}\ncommitter A <a@x> 1700000000 +0000\ndata 5\nside\nfrom {before}\nM 644 inline side.txt\ndata 5\nside\n\n",
-        side = BULK + 1
-    ));
     seq += 1;
     let started = line(seq, "S03", "status", r#","status":"in_progress""#) + "\n";
-    notes.push_str(&format!(
-        "N inline :{}\ndata {}\n{started}\n",
-        BULK + 1,
-        started.len()
-    ));
-    stream.push_str(&format!(
-        "commit refs/notes/ledger\ncommitter A <a@x> 1700000000 +0000\ndata 4\nbulk\nfrom refs/notes/ledger^0\n{notes}\n"
-    ));
-    r.fast_import(&stream);
-    r.git(&["reset", "-q", "--hard", "main"]);
+    notes.push((&side, started));
+    r.fast_import(&notes_stream(false, &notes, false));
     assert!(r.git(&["notes", "--ref", "ledger", "list"]).lines().count() > BULK);
     // S02's files change after its verification, with no hook to see it.
     r.write("src/two/a.txt", "changed\n");
