@@ -92,7 +92,7 @@ pub fn map(path: &Path, kind: &str, format: u32) -> Option<Mapped> {
 /// costs speed.
 pub fn write(path: &Path, kind: &str, format: u32, body: &[u8]) {
     write_streamed(path, kind, format, |mut sink| {
-        sink.extend(body.iter().copied());
+        sink.put(body);
         Some(sink)
     });
 }
@@ -162,14 +162,28 @@ pub struct Sink {
 impl Sink {
     const FULL: usize = 1 << 16;
 
+    /// Empties the buffer into the file and the checksum.
     fn drain(&mut self) {
-        self.crc.update(&self.buf);
+        let mut buf = std::mem::take(&mut self.buf);
+        self.send(&buf);
+        buf.clear();
+        self.buf = buf;
+    }
+
+    /// Writes `bytes` out: a body held whole already goes straight to the
+    /// file, not through a second copy in the buffer.
+    fn put(&mut self, bytes: &[u8]) {
+        self.drain();
+        self.send(bytes);
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.crc.update(bytes);
         if self.failed.is_none()
-            && let Err(e) = self.out.write_all(&self.buf)
+            && let Err(e) = self.out.write_all(bytes)
         {
             self.failed = Some(e);
         }
-        self.buf.clear();
     }
 }
 
