@@ -228,29 +228,11 @@ pub fn setting(repo: &Repository, key: &str) -> Option<String> {
 /// says what is wrong.
 pub fn status_alone(args: &[std::ffi::OsString]) -> Option<Cli> {
     use clap::{Args as _, FromArgMatches as _};
-    let (first, rest) = args.get(1..)?.split_first()?;
-    if first != "status" {
+    if args.get(1)? != "status" {
         return None;
     }
-    let own = |a: &std::ffi::OsString| {
-        let a = a.to_str().unwrap_or("-");
-        !a.starts_with('-')
-            || (a.starts_with("--")
-                && a != "--"
-                && [
-                    "--json",
-                    "--color",
-                    "--no-pager",
-                    "--quiet",
-                    "--help",
-                    "--version",
-                ]
-                .iter()
-                .all(|g| a != *g && !a.starts_with(&format!("{g}="))))
-    };
-    if !rest.iter().all(own) {
-        return None;
-    }
+    // The status parser knows no global option (nor help or version):
+    // it refuses them, and so hands them to the whole parser.
     let parser = status::StatusArgs::augment_args(clap::Command::new("status"));
     let matches = parser.try_get_matches_from(&args[1..]).ok()?;
     Some(Cli {
