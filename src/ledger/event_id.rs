@@ -52,12 +52,8 @@ impl EventId {
 
 /// 16 bytes as 32 lower-case hex digits, without allocating.
 fn spell(bytes: &[u8; 16]) -> [u8; 32] {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = [0u8; 32];
-    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = DIGITS[usize::from(b >> 4)];
-        pair[1] = DIGITS[usize::from(b & 0xf)];
-    }
+    crate::hex::encode_into(bytes, &mut out);
     out
 }
 
