@@ -610,7 +610,14 @@ fn read_with_libgit2(
 }
 
 pub fn parse_note(text: &str) -> Note {
-    let mut note = Note::default();
+    // Room for a record a line: grown from empty, a note of one or two
+    // events took room for four (Rust's least capacity), which doubled
+    // what the notes of a cold read held.
+    let lines = text.lines().count();
+    let mut note = Note {
+        records: Vec::with_capacity(lines),
+        skipped: Vec::new(),
+    };
     for (n, line) in text.lines().enumerate() {
         match Record::parse_line(line) {
             Ok(r) => note.records.push(r),
