@@ -133,6 +133,13 @@ main_rows() {
             sort -n | sed -n 2p | awk '{printf "%.1f MiB", $1 / 1024}'
     }
     echo "peak memory, cold status: $(peak "exec '$L' status" "rm -rf .git/git-ledger") (target <= 150 MiB at 200,000 events)"
+    # The same peaks split: the process's own memory, and the file pages
+    # of the pack it maps to read objects (libgit2 and git both map it).
+    split() { # median (by own memory) of three runs of rss.py
+        for i in 1 2 3; do eval "${2:-true}"; python3 "$lib/rss.py" "exec $1"; done | sort -n -k2 | sed -n 2p |
+            awk '{printf "own %.1f MiB + file pages %.1f MiB", $2 / 1024, ($1 - $2) / 1024}'
+    }
+    echo "  split (own memory sampled every 2 ms): git-ledger $(split "'$L' status" "rm -rf .git/git-ledger"); git ls-tree -r HEAD $(split "git ls-tree -r HEAD")"
     echo "  for scale: git cat-file --batch of the notes $(peak "$notes_read"), git ls-tree -r HEAD $(peak "git ls-tree -r HEAD")"
     hook_rows "$repo"
     cd "$work"
