@@ -128,19 +128,19 @@ main_rows() {
     # the two notes trees, which names the notes that changed.
     pair "$ROUNDS" "  floor: git diff-tree of the 2 notes tips ÷ warm" "" \
         "" "git diff-tree -r refs/notes/ledger^ refs/notes/ledger >/dev/null" "" "exec '$L' status"
-    peak() { # median of three peak RSS (MiB) of a command
-        for i in 1 2 3; do eval "${2:-true}"; /usr/bin/time -f %M sh -c "$1" 2>&1 >/dev/null | tail -1; done |
-            sort -n | sed -n 2p | awk '{printf "%.1f MiB", $1 / 1024}'
+    # peaks CMD [PREP]: "total own" peak RSS (KiB) of the median run, by
+    # total, of three (bench/lib/rss.py: own is the process's anonymous
+    # memory; the rest, file pages it mapped, such as the pack).
+    peaks() {
+        for i in 1 2 3; do eval "${2:-true}"; python3 "$lib/rss.py" "$1"; done | sort -n | sed -n 2p
     }
-    echo "peak memory, cold status: $(peak "exec '$L' status" "rm -rf .git/git-ledger") (target <= 150 MiB at 200,000 events)"
-    # The same peaks split: the process's own memory, and the file pages
-    # of the pack it maps to read objects (libgit2 and git both map it).
-    split() { # median (by own memory) of three runs of rss.py
-        for i in 1 2 3; do eval "${2:-true}"; python3 "$lib/rss.py" "exec $1"; done | sort -n -k2 | sed -n 2p |
-            awk '{printf "own %.1f MiB + file pages %.1f MiB", $2 / 1024, ($1 - $2) / 1024}'
-    }
-    echo "  split (own memory sampled every 2 ms): git-ledger $(split "'$L' status" "rm -rf .git/git-ledger"); git ls-tree -r HEAD $(split "git ls-tree -r HEAD")"
-    echo "  for scale: git cat-file --batch of the notes $(peak "$notes_read"), git ls-tree -r HEAD $(peak "git ls-tree -r HEAD")"
+    mib() { awk -v k="$1" 'BEGIN {printf "%.1f MiB", k / 1024}'; }
+    local total own lt lo
+    read -r total own <<<"$(peaks "exec '$L' status" "rm -rf .git/git-ledger")"
+    echo "peak memory, cold status: $(mib "$total") (target <= 150 MiB at 200,000 events)"
+    echo "  of which its own (sampled every 2 ms) $(mib "$own"), pack and other file pages mapped $(mib $((total - own)))"
+    read -r lt lo <<<"$(peaks "exec git ls-tree -r HEAD")"
+    echo "  for scale: git cat-file --batch of the notes $(mib "$(peaks "$notes_read" | cut -d' ' -f1)"), git ls-tree -r HEAD $(mib "$lt") (its own $(mib "$lo"))"
     hook_rows "$repo"
     cd "$work"
 }
