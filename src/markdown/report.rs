@@ -423,12 +423,34 @@ pub fn to_text(file: &str, parsed: &Parsed, out: &Outcome) -> String {
 }
 
 /// `git ledger trust S01 S02`: the command that allows the imported checks.
+/// Each step once, in the order of its first check: a set remembers which
+/// were named, so an import of thousands of steps stays linear.
 fn trust_command(checks: &[(String, String)]) -> String {
-    let mut ids: Vec<&str> = Vec::new();
-    for (step, _) in checks {
-        if !ids.contains(&step.as_str()) {
-            ids.push(step);
-        }
-    }
+    let mut named: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let ids: Vec<&str> = checks
+        .iter()
+        .map(|(step, _)| step.as_str())
+        .filter(|step| named.insert(step))
+        .collect();
     format!("git ledger trust {}", ids.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trust_command;
+
+    fn checks(steps: &[&str]) -> Vec<(String, String)> {
+        steps
+            .iter()
+            .map(|s| (s.to_string(), format!("make {s}")))
+            .collect()
+    }
+
+    #[test]
+    fn trust_command_names_each_step_once_in_the_order_of_its_first_check() {
+        assert_eq!(
+            trust_command(&checks(&["S02", "S01", "S02", "S03", "S01"])),
+            "git ledger trust S02 S01 S03"
+        );
+    }
 }
