@@ -159,3 +159,47 @@ fn views_followed_over_new_notes_match_a_cold_fold() {
     a.git(&["update-ref", "refs/notes/ledger", old.trim()]);
     assert_same_as_cold(&a, "refs/notes/ledger rolled back");
 }
+
+#[test]
+fn a_run_of_small_fetches_followed_through_the_ids_added_beside_the_file_match_a_cold_fold() {
+    let (_d, url) = bare_remote();
+    let a = project();
+    for n in 0..30 {
+        let status = if n % 2 == 0 { "wip" } else { "done" };
+        a.ledger_ok(&["mark", "S03", status, "-m", &format!("round {n}")]);
+    }
+    a.git(&["remote", "add", "origin", url.to_str().unwrap()]);
+    a.git(&["push", "-q", "origin", "main"]);
+    a.ledger_ok(&["init", "-q", "--remote", "origin"]);
+    a.ledger_ok(&["sync"]);
+    let b = Repo::clone_from(&url);
+    b.ledger_ok(&["init", "-q", "--remote", "origin"]);
+    b.ledger_ok(&["sync"]);
+    assert_same_as_cold(&a, "set-up");
+    let added = a.path().join(".git/git-ledger/ids.add");
+    // Each fetch brings one event to some forty: its id is written
+    // beside the file of all ids, and the next fetch reads both. Only
+    // `status` reads in between (`log` reads the whole index, which
+    // writes every id again).
+    for (n, status) in ["verified", "wip", "done"].iter().enumerate() {
+        b.ledger_ok(&["mark", "S02", status]);
+        b.ledger_ok(&["sync"]);
+        a.git(&["fetch", "-q", "origin"]);
+        let after = format!("fetch {}", n + 1);
+        let warm = a.ledger_env(&[("GIT_LEDGER_TRACE", "1")], &["--json", "status", "--all"]);
+        followed(warm.stderr.clone(), &after);
+        assert!(added.exists(), "after {after}: no ids.add beside the ids");
+        let dir = a.path().join(".git/git-ledger");
+        let aside = a.path().join(".git/git-ledger.aside");
+        std::fs::rename(&dir, &aside).unwrap();
+        let cold = a.ledger_json(&["status", "--all"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::rename(&aside, &dir).unwrap();
+        assert_eq!(
+            warm.json(),
+            cold,
+            "after {after}: followed status differs from a cold fold"
+        );
+    }
+    assert_same_as_cold(&a, "three fetches");
+}
