@@ -105,10 +105,22 @@ impl Extend<Oid> for Commits {
             return;
         }
         new.sort_unstable();
-        // One pass merges the new ids into the set, mapped or not.
+        new.dedup();
+        // The set, mapped or not, is copied in the runs between where the
+        // new ids go, each found by halves: a fetch puts 500 ids into
+        // 100,000 with some 9,000 comparisons, not 200,000.
         let old = self.ids();
         let mut merged = Vec::with_capacity(old.len() + new.len());
-        merged.extend(super::merge_sorted(old.iter().copied(), new));
+        let mut rest = old;
+        for id in new {
+            let at = rest.partition_point(|c| *c < id);
+            merged.extend_from_slice(&rest[..at]);
+            rest = &rest[at..];
+            if rest.first() != Some(&id) {
+                merged.push(id);
+            }
+        }
+        merged.extend_from_slice(rest);
         self.owned = merged;
         self.mapped = None;
     }
@@ -318,5 +330,36 @@ mod tests {
         reversed.extend_from_slice(&set.as_bytes()[..20]);
         let map = mapped(dir.path(), &reversed);
         assert!(Commits::from_mapped(map, 0..40).is_none());
+    }
+
+    #[test]
+    fn commits_added_to_a_set_are_merged_in_order_each_once() {
+        // Seeded: ids drawn from a small range so that new ones fall
+        // before, between, on and after those already there.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % 200
+        };
+        let id = |n: u64| oid(&format!("{n:040x}"));
+        for _ in 0..300 {
+            let (a, b) = (next() % 40, next() % 40);
+            let old: Vec<u64> = (0..a).map(|_| next()).collect();
+            let new: Vec<u64> = (0..b).map(|_| next()).collect();
+            let mut set: Commits = old.iter().map(|n| id(*n)).collect();
+            set.extend(new.iter().map(|n| id(*n)));
+            let want: std::collections::BTreeSet<u64> = old.iter().chain(&new).copied().collect();
+            let got: Vec<String> = set
+                .as_bytes()
+                .as_chunks::<20>()
+                .0
+                .iter()
+                .map(|c| git2::Oid::from_bytes(c).unwrap().to_string())
+                .collect();
+            let want: Vec<String> = want.iter().map(|n| id(*n).to_string()).collect();
+            assert_eq!(got, want, "{old:?} + {new:?}");
+        }
     }
 }
