@@ -252,6 +252,9 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         cli.command,
         Command::Status(_) | Command::Log(_) | Command::Show(_)
     );
+    if matches!(cli.command, Command::Scan(_)) {
+        crate::git::repo::read_each_commit_once();
+    }
     let ctx = Ctx::new(cli.dir, cli.json, cli.color);
     if pages && !cli.no_pager {
         start_pager(&ctx);
