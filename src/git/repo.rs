@@ -26,9 +26,10 @@ pub fn configure_libgit2() {
 /// For `scan`, which reads the history for trailers: libgit2 keeps no
 /// commit in its object cache. It keeps every commit under 4 KiB by
 /// default, and a scan reads each commit once, so caching them only costs
-/// (a cold scan took 0.86-0.91x the time without it). `check`, which
-/// mostly reads a few new commits, some of them more than once, keeps the
-/// cache. Called on the main thread before the command starts any thread.
+/// (a cold scan took 0.86-0.92x the time without it). `check` keeps the
+/// cache: after a few new commits it took about 1.07x without it, and a
+/// warm status 1.13x. Called on the main thread before the command starts
+/// any thread.
 pub fn read_each_commit_once() {
     // SAFETY: no other thread is running yet (see above).
     let _ = unsafe { git2::opts::set_cache_object_limit(git2::ObjectType::Commit, 0) };
