@@ -30,18 +30,39 @@ fn views(r: &Repo) -> (Vec<Value>, String) {
 /// Returns how the warm read was answered.
 fn assert_same_as_cold(r: &Repo, after: &str) -> String {
     let (warm, how) = views(r);
-    let dir = r.path().join(".git/git-ledger");
-    let aside = r.path().join(".git/git-ledger.aside");
-    std::fs::rename(&dir, &aside).unwrap();
-    let (cold, cold_how) = views(r);
+    let (cold, cold_how) = cold(r, || views(r));
     assert!(cold_how.contains("folded"), "{cold_how}");
-    std::fs::remove_dir_all(&dir).unwrap();
-    std::fs::rename(&aside, &dir).unwrap();
     assert_eq!(
         warm, cold,
         "after {after} ({how}): followed views differ from a cold fold"
     );
     how
+}
+
+/// What `read` gives with the caches set aside (a cold start); the warm
+/// caches are put back after, so that the next step follows them again.
+fn cold<T>(r: &Repo, read: impl FnOnce() -> T) -> T {
+    let dir = r.path().join(".git/git-ledger");
+    let aside = r.path().join(".git/git-ledger.aside");
+    std::fs::rename(&dir, &aside).unwrap();
+    let out = read();
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::rename(&aside, &dir).unwrap();
+    out
+}
+
+/// A second clone, `b`, sharing `a`'s ledger through a bare remote (kept
+/// alive by the returned directory).
+fn shared_with_a_clone(a: &Repo) -> (tempfile::TempDir, Repo) {
+    let (d, url) = bare_remote();
+    a.git(&["remote", "add", "origin", url.to_str().unwrap()]);
+    a.git(&["push", "-q", "origin", "main"]);
+    a.ledger_ok(&["init", "-q", "--remote", "origin"]);
+    a.ledger_ok(&["sync"]);
+    let b = Repo::clone_from(&url);
+    b.ledger_ok(&["init", "-q", "--remote", "origin"]);
+    b.ledger_ok(&["sync"]);
+    (d, b)
 }
 
 /// Asserts that the view was followed from a cached one, not refolded.
@@ -109,15 +130,8 @@ fn views_followed_over_new_commits_match_a_cold_fold() {
 
 #[test]
 fn views_followed_over_new_notes_match_a_cold_fold() {
-    let (_d, url) = bare_remote();
     let a = project();
-    a.git(&["remote", "add", "origin", url.to_str().unwrap()]);
-    a.git(&["push", "-q", "origin", "main"]);
-    a.ledger_ok(&["init", "-q", "--remote", "origin"]);
-    a.ledger_ok(&["sync"]);
-    let b = Repo::clone_from(&url);
-    b.ledger_ok(&["init", "-q", "--remote", "origin"]);
-    b.ledger_ok(&["sync"]);
+    let (_d, b) = shared_with_a_clone(&a);
     assert_same_as_cold(&a, "set-up");
 
     // A fetch bringing statuses, then one bringing a new definition.
@@ -162,19 +176,12 @@ fn views_followed_over_new_notes_match_a_cold_fold() {
 
 #[test]
 fn a_run_of_small_fetches_followed_through_the_ids_added_beside_the_file_match_a_cold_fold() {
-    let (_d, url) = bare_remote();
     let a = project();
     for n in 0..30 {
         let status = if n % 2 == 0 { "wip" } else { "done" };
         a.ledger_ok(&["mark", "S03", status, "-m", &format!("round {n}")]);
     }
-    a.git(&["remote", "add", "origin", url.to_str().unwrap()]);
-    a.git(&["push", "-q", "origin", "main"]);
-    a.ledger_ok(&["init", "-q", "--remote", "origin"]);
-    a.ledger_ok(&["sync"]);
-    let b = Repo::clone_from(&url);
-    b.ledger_ok(&["init", "-q", "--remote", "origin"]);
-    b.ledger_ok(&["sync"]);
+    let (_d, b) = shared_with_a_clone(&a);
     assert_same_as_cold(&a, "set-up");
     let added = a.path().join(".git/git-ledger/ids.add");
     // Each fetch brings one event to some forty: its id is written
@@ -189,12 +196,7 @@ fn a_run_of_small_fetches_followed_through_the_ids_added_beside_the_file_match_a
         let warm = a.ledger_env(&[("GIT_LEDGER_TRACE", "1")], &["--json", "status", "--all"]);
         followed(warm.stderr.clone(), &after);
         assert!(added.exists(), "after {after}: no ids.add beside the ids");
-        let dir = a.path().join(".git/git-ledger");
-        let aside = a.path().join(".git/git-ledger.aside");
-        std::fs::rename(&dir, &aside).unwrap();
-        let cold = a.ledger_json(&["status", "--all"]);
-        std::fs::remove_dir_all(&dir).unwrap();
-        std::fs::rename(&aside, &dir).unwrap();
+        let cold = cold(&a, || a.ledger_json(&["status", "--all"]));
         assert_eq!(
             warm.json(),
             cold,

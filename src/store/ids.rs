@@ -27,15 +27,13 @@ pub struct Ids {
     /// Ids added since, kept apart: a fetch adds hundreds to a set of
     /// hundreds of thousands.
     added: BTreeSet<u128>,
-    /// The tip of the `ids` file the stored ids were mapped from: what an
-    /// `ids.add` written on top of it names.
-    base_tip: Option<String>,
 }
 
 enum Stored {
     Built(Vec<u128>),
-    /// Raw little-endian ids, sorted, from this offset of the file's body.
-    Mapped(cache_file::Mapped, usize),
+    /// Raw little-endian ids, sorted, from this offset of the file's body;
+    /// and the file's tip, which an `ids.add` written on top of it names.
+    Mapped(cache_file::Mapped, usize, String),
 }
 
 /// The raw ids of a mapped file's body, from `start`.
@@ -47,14 +45,14 @@ impl Stored {
     fn len(&self) -> usize {
         match self {
             Stored::Built(v) => v.len(),
-            Stored::Mapped(map, start) => raw(map, *start).len(),
+            Stored::Mapped(map, start, _) => raw(map, *start).len(),
         }
     }
 
     fn contains(&self, k: u128) -> bool {
         match self {
             Stored::Built(v) => v.binary_search(&k).is_ok(),
-            Stored::Mapped(map, start) => raw(map, *start)
+            Stored::Mapped(map, start, _) => raw(map, *start)
                 .binary_search_by_key(&k, |c| u128::from_le_bytes(*c))
                 .is_ok(),
         }
@@ -63,7 +61,7 @@ impl Stored {
     fn iter(&self) -> Box<dyn Iterator<Item = u128> + '_> {
         match self {
             Stored::Built(v) => Box::new(v.iter().copied()),
-            Stored::Mapped(map, start) => {
+            Stored::Mapped(map, start, _) => {
                 Box::new(raw(map, *start).iter().map(|c| u128::from_le_bytes(*c)))
             }
         }
@@ -91,7 +89,6 @@ impl Ids {
             tip,
             stored: Stored::Built(sorted),
             added: BTreeSet::new(),
-            base_tip: None,
         }
     }
 
@@ -121,13 +118,12 @@ impl Ids {
         let (tip, _, start) = split_tip(map.body())?;
         let mut ids = Ids {
             tip: tip.clone(),
-            stored: Stored::Mapped(map, start),
+            stored: Stored::Mapped(map, start, tip),
             added: BTreeSet::new(),
-            base_tip: Some(tip),
         };
         if let Some(add) = cache_file::map(&dir.join("ids.add"), ADDED_KIND, ADDED_FORMAT)
             && let Some((base, rest)) = split_line(add.body())
-            && Some(base.as_str()) == ids.base_tip.as_deref()
+            && base == ids.tip
             && let Some((tip, added, _)) = split_tip(rest)
         {
             let added = added.iter().map(|c| u128::from_le_bytes(*c));
@@ -146,7 +142,7 @@ impl Ids {
 
     /// [`save`](Self::save) in the cache folder `dir`.
     pub fn save_in(&self, dir: &std::path::Path) {
-        if let (Stored::Mapped(..), Some(base)) = (&self.stored, &self.base_tip)
+        if let Stored::Mapped(_, _, base) = &self.stored
             && self.added.len() * 8 <= self.stored.len()
         {
             let mut body =
