@@ -4,6 +4,7 @@ pub mod config_params;
 pub mod fingerprint;
 pub mod history;
 pub mod owns;
+pub mod pipe;
 pub mod ref_lock;
 pub mod repo;
 pub mod trailers;

@@ -6,6 +6,7 @@
 //! the ledger. Disposable: delete it and the next read rebuilds it.
 
 use super::{cache_file, notes};
+use crate::git::pipe::Batched;
 use crate::ledger::Skip;
 use crate::ledger::record::{Record, Stored};
 use git2::{DiffOptions, Oid, Repository};
@@ -421,7 +422,7 @@ fn build_with_git(
             Some(commits)
         });
         let parse = |out: std::process::ChildStdout| -> Option<Vec<Note>> {
-            let mut out = BufReader::with_capacity(1 << 20, out);
+            let mut out = BufReader::with_capacity(1 << 20, Batched::new(out));
             let mut parsed = Vec::new();
             let (mut header, mut text) = (String::new(), Vec::new());
             loop {
@@ -561,7 +562,7 @@ fn read_with_git(repo: &Repository, work: &[(String, Vec<Oid>)]) -> Option<Vec<(
         }
         let _ = buf.flush();
     });
-    let mut out = BufReader::with_capacity(1 << 20, child.stdout.take()?);
+    let mut out = BufReader::with_capacity(1 << 20, Batched::new(child.stdout.take()?));
     let mut notes = Vec::with_capacity(work.len());
     let mut header = String::new();
     let mut ok = true;
