@@ -205,3 +205,40 @@ fn a_run_of_small_fetches_followed_through_the_ids_added_beside_the_file_match_a
     }
     assert_same_as_cold(&a, "three fetches");
 }
+
+/// A cold view takes HEAD's files from the git index where its cache of
+/// trees holds HEAD's very trees. A change staged and written as a tree
+/// (`git write-tree`) is in the index but not in HEAD: a cold status must
+/// still see HEAD's files, not call the verified step drifted.
+#[test]
+fn a_staged_change_written_as_a_tree_does_not_drift_a_cold_status() {
+    let r = project();
+    let verified = r.status_of("S01");
+    assert_eq!(verified, "verified");
+    r.append("src/api/routes.rs", "// staged, not committed\n");
+    r.git(&["add", "src/api/routes.rs"]);
+    r.git(&["write-tree"]);
+    let (cold_status, how) = cold(&r, || {
+        let run = r.ledger_env(&[("GIT_LEDGER_TRACE", "1")], &["--json", "status", "--all"]);
+        (run.json(), run.stderr)
+    });
+    assert!(how.contains("folded"), "{how}");
+    let s01 = cold_status["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "S01")
+        .unwrap()
+        .clone();
+    assert_eq!(s01["status"], "verified", "{s01}");
+    // Committed, it is drift, seen cold as it is warm.
+    r.git(&[
+        "-c",
+        "core.hooksPath=/dev/null",
+        "commit",
+        "-qm",
+        "API change",
+    ]);
+    assert_same_as_cold(&r, "the staged change committed");
+    assert_eq!(r.status_of("S01"), "drift_detected");
+}

@@ -2,6 +2,7 @@
 //! `<mode> <blob-oid> <path>\n` of every file a step owns in a tree.
 
 use super::owns::Owns;
+use super::work_index::{Entry, WorkIndex};
 use git2::{ObjectType, Oid, Repository, Tree};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -26,12 +27,27 @@ pub fn owned_files_many(
     tree: &Tree<'_>,
     owners: &[&Owns],
 ) -> Result<Vec<Vec<OwnedFile>>, git2::Error> {
+    owned_files_many_with(repo, tree, owners, None)
+}
+
+/// As `owned_files_many`, taking each directory the git index holds as
+/// the very tree the walk would read from the index's entries instead
+/// (a large walk's choice: the index is read whole to find out).
+pub fn owned_files_many_with(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    owners: &[&Owns],
+    index: Option<&WorkIndex>,
+) -> Result<Vec<Vec<OwnedFile>>, git2::Error> {
     let mut out = vec![Vec::new(); owners.len()];
     let all: Vec<usize> = (0..owners.len())
         .filter(|&i| !owners[i].is_empty())
         .collect();
     if !all.is_empty() {
-        walk(repo, tree, "", &all, owners, &mut out)?;
+        match index.and_then(|ix| ix.tree("", tree.id())) {
+            Some(span) => walk_index(span, "", &all, owners, &mut out),
+            None => walk(repo, tree, "", &all, owners, &mut out, index)?,
+        }
     }
     Ok(out)
 }
@@ -46,6 +62,92 @@ pub fn owned_files(
         .unwrap_or_default())
 }
 
+/// Which candidates can own something below each subdirectory of `dir`,
+/// from their literal prefixes: those confined to a longer prefix by its
+/// next component, the others everywhere. One pass, not a test of every
+/// candidate against every subdirectory; the named ones sorted by that
+/// component, so that a subdirectory finds its own by a binary search (a
+/// map of lists cost an allocation per name, and 100,000 steps each in
+/// its own directory name 100,000).
+struct Below<'o> {
+    anywhere: Vec<usize>,
+    named: Vec<(&'o str, usize)>,
+}
+
+impl<'o> Below<'o> {
+    fn new(dir: &str, candidates: &[usize], owners: &[&'o Owns]) -> Below<'o> {
+        let mut anywhere: Vec<usize> = Vec::new();
+        let mut named: Vec<(&str, usize)> = Vec::new();
+        for &i in candidates {
+            let before = named.len();
+            let mut placed = false;
+            for p in owners[i].prefixes() {
+                match p.strip_prefix(dir) {
+                    Some(rest) if !rest.is_empty() => {
+                        named.push((rest.split('/').next().unwrap_or(rest), i));
+                    }
+                    _ if dir.starts_with(p.as_str()) => {
+                        anywhere.push(i);
+                        placed = true;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            if placed {
+                named.truncate(before);
+            }
+        }
+        named.sort_unstable();
+        named.dedup();
+        Below { anywhere, named }
+    }
+
+    /// Into `next`, the candidates for the subdirectory `name`, whose
+    /// path (with its slash) is `path`.
+    fn of(&self, name: &str, path: &str, owners: &[&Owns], next: &mut Vec<usize>) {
+        next.clear();
+        next.extend(
+            self.anywhere
+                .iter()
+                .copied()
+                .filter(|&i| owners[i].could_match_under(path)),
+        );
+        let from = self.named.partition_point(|(n, _)| *n < name);
+        let anywhere_here = next.len();
+        next.extend(
+            self.named[from..]
+                .iter()
+                .take_while(|(n, _)| *n == name)
+                .map(|&(_, i)| i),
+        );
+        if next.len() > anywhere_here {
+            next.sort_unstable();
+            next.dedup();
+        }
+    }
+}
+
+/// A file at `path`, to each candidate that owns it.
+fn own(
+    candidates: &[usize],
+    owners: &[&Owns],
+    path: &str,
+    mode: i32,
+    oid: Oid,
+    out: &mut [Vec<OwnedFile>],
+) {
+    for &i in candidates {
+        if owners[i].matches(path, false) {
+            out[i].push(OwnedFile {
+                path: path.to_string(),
+                mode,
+                oid,
+            });
+        }
+    }
+}
+
 fn walk(
     repo: &Repository,
     tree: &Tree<'_>,
@@ -53,38 +155,9 @@ fn walk(
     candidates: &[usize],
     owners: &[&Owns],
     out: &mut [Vec<OwnedFile>],
+    index: Option<&WorkIndex>,
 ) -> Result<(), git2::Error> {
-    // Which candidates can own something below each subdirectory, from
-    // their literal prefixes: those confined to a longer prefix by its
-    // next component, the others everywhere. One pass, not a test of
-    // every candidate against every subdirectory; the named ones sorted
-    // by that component, so that a subdirectory finds its own by a binary
-    // search (a map of lists cost an allocation per name, and 100,000
-    // steps each in its own directory name 100,000).
-    let mut anywhere: Vec<usize> = Vec::new();
-    let mut named: Vec<(&str, usize)> = Vec::new();
-    for &i in candidates {
-        let before = named.len();
-        let mut placed = false;
-        for p in owners[i].prefixes() {
-            match p.strip_prefix(dir) {
-                Some(rest) if !rest.is_empty() => {
-                    named.push((rest.split('/').next().unwrap_or(rest), i));
-                }
-                _ if dir.starts_with(p.as_str()) => {
-                    anywhere.push(i);
-                    placed = true;
-                    break;
-                }
-                _ => {}
-            }
-        }
-        if placed {
-            named.truncate(before);
-        }
-    }
-    named.sort_unstable();
-    named.dedup();
+    let below = Below::new(dir, candidates, owners);
     let mut next: Vec<usize> = Vec::new();
     let mut path = String::from(dir);
     for entry in tree.iter() {
@@ -93,44 +166,54 @@ fn walk(
         path.push_str(&name);
         if entry.kind() == Some(ObjectType::Tree) {
             path.push('/');
-            next.clear();
-            next.extend(
-                anywhere
-                    .iter()
-                    .copied()
-                    .filter(|&i| owners[i].could_match_under(&path)),
-            );
-            let from = named.partition_point(|(n, _)| *n < name.as_ref());
-            let anywhere_here = next.len();
-            next.extend(
-                named[from..]
-                    .iter()
-                    .take_while(|(n, _)| *n == name.as_ref())
-                    .map(|&(_, i)| i),
-            );
-            if next.len() > anywhere_here {
-                next.sort_unstable();
-                next.dedup();
-            }
+            below.of(&name, &path, owners, &mut next);
             if !next.is_empty() {
-                let sub = repo.find_tree(entry.id())?;
                 let here = std::mem::take(&mut next);
-                walk(repo, &sub, &path, &here, owners, out)?;
+                match index.and_then(|ix| ix.tree(&path, entry.id())) {
+                    Some(span) => walk_index(span, &path, &here, owners, out),
+                    None => {
+                        let sub = repo.find_tree(entry.id())?;
+                        walk(repo, &sub, &path, &here, owners, out, index)?;
+                    }
+                }
                 next = here;
             }
         } else {
-            for &i in candidates {
-                if owners[i].matches(&path, false) {
-                    out[i].push(OwnedFile {
-                        path: path.clone(),
-                        mode: entry.filemode(),
-                        oid: entry.id(),
-                    });
-                }
-            }
+            own(candidates, owners, &path, entry.filemode(), entry.id(), out);
         }
     }
     Ok(())
+}
+
+/// The walk over the index's entries below `dir` (all of which start
+/// with it, in the index's order, which is the trees' order too).
+fn walk_index(
+    span: &[Entry],
+    dir: &str,
+    candidates: &[usize],
+    owners: &[&Owns],
+    out: &mut [Vec<OwnedFile>],
+) {
+    let below = Below::new(dir, candidates, owners);
+    let mut next: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while let Some(e) = span.get(i) {
+        let rest = &e.path[dir.len()..];
+        let Some(slash) = rest.find('/') else {
+            own(candidates, owners, &e.path, e.mode, e.oid, out);
+            i += 1;
+            continue;
+        };
+        let sub = &e.path[..dir.len() + slash + 1];
+        let end = i + span[i..].partition_point(|x| x.path.starts_with(sub));
+        below.of(&rest[..slash], sub, owners, &mut next);
+        if !next.is_empty() {
+            let here = std::mem::take(&mut next);
+            walk_index(&span[i..end], sub, &here, owners, out);
+            next = here;
+        }
+        i = end;
+    }
 }
 
 /// Hex SHA-256 over the sorted lines of the owned files.

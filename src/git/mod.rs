@@ -9,6 +9,7 @@ pub mod ref_lock;
 pub mod repo;
 pub mod trailers;
 pub mod treediff;
+pub mod work_index;
 
 /// For tests: a tree of `files` (path, content), written with git2 as
 /// git would.

@@ -3,7 +3,7 @@
 //! inputs of the pure fold, computed from git here.
 
 use super::cache_file;
-use crate::git::fingerprint::{fingerprint, owned_files_many};
+use crate::git::fingerprint::{fingerprint, owned_files_many_with};
 use crate::git::history::History;
 use crate::git::owns::Owns;
 use crate::ledger::fold::{Viewpoint, plan_owns};
@@ -242,7 +242,10 @@ pub fn plan_fingerprints(
         .collect();
     let tree = repo.find_commit(at)?.tree()?;
     let matchers: Vec<&Owns> = steps.iter().map(|(_, o)| o).collect();
-    let files = owned_files_many(repo, &tree, &matchers)?;
+    // The walk of every step's files is the large one: the index, read
+    // whole, answers for each directory it holds as the same tree.
+    let index = crate::git::work_index::WorkIndex::of(repo);
+    let files = owned_files_many_with(repo, &tree, &matchers, index.as_ref())?;
     Ok(steps
         .iter()
         .zip(files)
