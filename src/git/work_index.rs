@@ -111,8 +111,9 @@ impl WorkIndex {
             if stage != 0 || intent_to_add || mode & 0o170000 == MODE_TREE {
                 unusable.push(n);
             }
-            let text = String::from_utf8(path.clone()).ok()?;
-            previous = path;
+            let text = String::from_utf8(path).ok()?;
+            previous.clear();
+            previous.extend_from_slice(text.as_bytes());
             entries.push(Entry {
                 path: text,
                 mode: mode as i32,
@@ -393,7 +394,7 @@ mod tests {
     }
 
     #[test]
-    fn intent_to_add_a_split_index_and_conflicts_fall_back_to_the_trees() {
+    fn intent_to_add_a_split_index_and_a_conflict_fall_back_to_the_trees() {
         let (dir, _) = committed();
         std::fs::write(dir.path().join("new.rs"), "new").unwrap();
         git(dir.path(), &["add", "-N", "new.rs"]);
@@ -407,6 +408,30 @@ mod tests {
         assert!(assert_same_with_and_without(dir.path(), "split index").is_none());
         git(dir.path(), &["update-index", "--no-split-index"]);
         assert!(assert_same_with_and_without(dir.path(), "split index undone").is_some());
+        // A merge that stops on a conflict leaves the file's stages in
+        // the index; HEAD's files still come out as HEAD has them.
+        git(dir.path(), &["switch", "-q", "-c", "side"]);
+        std::fs::write(dir.path().join("new.rs"), "side").unwrap();
+        git(dir.path(), &["add", "new.rs"]);
+        git(dir.path(), &["commit", "-qm", "side"]);
+        git(dir.path(), &["switch", "-q", "main"]);
+        std::fs::write(dir.path().join("new.rs"), "main").unwrap();
+        git(dir.path(), &["add", "new.rs"]);
+        git(dir.path(), &["commit", "-qm", "main"]);
+        let merge = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir.path())
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+            .args(["merge", "-q", "side"])
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap();
+        assert!(!merge.status.success(), "the merge was to conflict");
+        let ix = assert_same_with_and_without(dir.path(), "a conflict").unwrap();
+        assert!(!ix.unusable.is_empty());
+        let tree = repo.head().unwrap().peel_to_tree().unwrap();
+        assert!(ix.tree("", tree.id()).is_none());
     }
 
     #[test]
