@@ -418,9 +418,10 @@ where
 
 /// A cheap test before parsing: whether a message could hold a ledger trailer.
 pub fn mentions_ledger(message: &[u8]) -> bool {
-    message
-        .windows(7)
-        .any(|w| w.eq_ignore_ascii_case(b"ledger-"))
+    // From each dash, which is rarer than any letter of the word: a scan
+    // reads this for every commit of the history.
+    memchr::memchr_iter(b'-', message)
+        .any(|i| i >= 6 && message[i - 6..i].eq_ignore_ascii_case(b"ledger"))
 }
 
 /// Whether a commit of the notes ref exists at all (nothing to do without steps).
@@ -434,4 +435,46 @@ pub fn derived(info: &CommitInfo<'_>, step: &str, kind: Kind, source: &str) -> E
     let mut e = Event::draft(step, kind, info.at.clone(), info.author.clone(), source);
     e.run = info.trailers.run.clone();
     e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions_ledger;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_trailer_key_in_any_case_is_a_mention_and_a_bare_word_is_not() {
+        assert!(mentions_ledger(b"Fix\n\nLedger-Step: S01\n"));
+        assert!(mentions_ledger(b"LEDGER-STEP: S01"));
+        assert!(mentions_ledger(b"-ledger-"));
+        assert!(!mentions_ledger(b"the ledger - as kept"));
+        assert!(!mentions_ledger(b"edger-"));
+        assert!(!mentions_ledger(b""));
+    }
+
+    proptest! {
+        #![proptest_config(crate::proptest_config::seeded(3000))]
+
+        /// The dash-first search says what a plain search of every
+        /// position says, on messages made of the word's pieces.
+        #[test]
+        fn the_dash_first_search_agrees_with_a_plain_one(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    Just(b"ledger".to_vec()),
+                    Just(b"LeDgEr".to_vec()),
+                    Just(b"-".to_vec()),
+                    Just(b"edger-".to_vec()),
+                    proptest::collection::vec(any::<u8>(), 0..8),
+                ],
+                0..12,
+            )
+        ) {
+            let message: Vec<u8> = parts.concat();
+            let plain = message
+                .windows(7)
+                .any(|w| w.eq_ignore_ascii_case(b"ledger-"));
+            prop_assert_eq!(mentions_ledger(&message), plain);
+        }
+    }
 }
