@@ -107,7 +107,7 @@ main_rows() {
     pair "$ROUNDS" "status, cold ÷ notes read + rev-list" "<= 1.0" \
         "rm -rf .git/git-ledger" "exec '$L' status" \
         "" "$notes_read; git rev-list HEAD >/dev/null"
-    pair "$ROUNDS" "  floor: that read into a reader ÷ that" "" \
+    pair "$ROUNDS" "  git, the same read into a reader ÷ that" "" \
         "" "$notes_piped; git rev-list HEAD >/dev/null" \
         "" "$notes_read; git rev-list HEAD >/dev/null"
     rm -rf .git/git-ledger
@@ -124,7 +124,7 @@ main_rows() {
         "" "git log --format='%(trailers)' >/dev/null"
     # A cold scan takes in the whole ledger and reads the whole history:
     # git doing both at once, on the same cores.
-    pair "$ROUNDS" "  floor: notes into a reader beside git log ÷ log" "" \
+    pair "$ROUNDS" "  git, notes into a reader and log at once ÷ log" "" \
         "" "$notes_piped & git log --format='%(trailers)' >/dev/null; wait" \
         "" "git log --format='%(trailers)' >/dev/null"
     pair "$ROUNDS" "scan, a rerun ÷ git log %(trailers)" "<= 0.2" \
