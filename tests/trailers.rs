@@ -235,6 +235,47 @@ fn scan_range_reads_only_that_range() {
 }
 
 #[test]
+fn scan_of_a_revision_reads_its_whole_history_across_a_commit_graph_and_newer_commits() {
+    // A merge inside git's commit-graph file, a commit newer than it: the
+    // history `scan HEAD` reads is HEAD's, every commit once, parents
+    // first, as git lists it.
+    let r = with_steps();
+    let a = commit_verbatim(&r, "Start\n\nLedger-Step: S04\n");
+    r.git(&["checkout", "-q", "-b", "side"]);
+    let b = commit_verbatim(&r, "Side\n\nLedger-Step: S05\n");
+    r.git(&["checkout", "-q", "-"]);
+    r.write("src/other.txt", "c\n");
+    r.commit_all("C");
+    r.git(&["merge", "-q", "--no-ff", "-m", "Merge side", "side"]);
+    r.git(&["commit-graph", "write", "--reachable"]);
+    assert!(r.path().join(".git/objects/info/commit-graph").exists());
+    let d = commit_verbatim(&r, "Newer\n\nLedger-Step: S04\n");
+
+    let scan = r.ledger_json(&["scan", "HEAD"]);
+    let count: u64 = r
+        .git(&["rev-list", "--count", "HEAD"])
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(scan["commits"], count, "{scan}");
+    let order: Vec<&str> = scan["trailers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["commit"].as_str().unwrap())
+        .collect();
+    assert_eq!(order.len(), 3, "{scan}");
+    assert_eq!(order[0], a.as_str(), "the oldest first: {scan}");
+    assert_eq!(order[1], b.as_str(), "{scan}");
+    assert_eq!(order[2], d.as_str(), "the newest last: {scan}");
+    assert_eq!(r.status_of("S05"), "in_progress");
+    // The same revision named by its id reads the same history.
+    let again = r.ledger_json(&["scan", &d]);
+    assert_eq!(again["commits"], count, "{again}");
+    assert_eq!(again["added"].as_array().unwrap().len(), 0, "{again}");
+}
+
+#[test]
 fn an_old_trailer_does_not_undo_a_later_status() {
     let r = with_steps();
     commit_verbatim(&r, "Start\n\nLedger-Step: S04\n");

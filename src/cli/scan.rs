@@ -24,16 +24,26 @@ pub struct ScanArgs {
 pub fn run(ctx: &Ctx, a: ScanArgs) -> Result<Outcome> {
     let repo = ctx.repo()?;
     let head = head_commit(&repo)?.id();
-    // A first scan reads all of HEAD's history whatever the plan: which
-    // of its commits mention a trailer is read while the ledger loads.
-    let early = (a.range.is_none() && range::scanned_tips(&repo).is_empty()).then(|| {
+    // Which commits mention a trailer is read while the ledger loads: for
+    // a range (resolved first, so that a bad one is told at once), and for
+    // a first scan, which reads all of HEAD's history whatever the plan.
+    // On one thread: more would only fight the ledger's load and each
+    // other over libgit2's pack locks (measured, cold scan at 200k: 0.89x
+    // the time).
+    let given = a
+        .range
+        .as_deref()
+        .map(|spec| range::resolve(&repo, spec))
+        .transpose()?;
+    let first = a.range.is_none() && range::scanned_tips(&repo).is_empty();
+    let early = (given.is_some() || first).then(|| {
         let path = repo.path().to_path_buf();
         std::thread::spawn(move || -> Result<(Vec<Oid>, Vec<Oid>)> {
             let r = Repository::open(&path)?;
-            let commits = range::unscanned(&r, head, "")?;
-            // On this one thread: the ledger loads beside it, and more
-            // threads would only fight it and each other over libgit2's
-            // pack locks (measured, cold scan at 200k: 0.89x the time).
+            let commits = match given {
+                Some(commits) => commits,
+                None => range::unscanned(&r, head, "")?,
+            };
             let mentions = mentioning_on(&r, &commits)?;
             Ok((commits, mentions))
         })
@@ -45,15 +55,14 @@ pub fn run(ctx: &Ctx, a: ScanArgs) -> Result<Outcome> {
     // Without a range: the history no earlier scan (or check) of this
     // plan read, which gives what a scan of all of it would, since ingest
     // is idempotent. `scan HEAD` reads all of it again.
-    let (commits, mentions) = match (early, &a.range) {
-        (Some(reading), _) => {
+    let (commits, mentions) = match early {
+        Some(reading) => {
             let (commits, mentions) = reading
                 .join()
                 .map_err(|_| anyhow::anyhow!("the thread reading the history failed"))??;
             (commits, Some(mentions))
         }
-        (None, Some(spec)) => (range::resolve(&repo, spec)?, None),
-        (None, None) => (range::unscanned(&repo, head, &plan)?, None),
+        None => (range::unscanned(&repo, head, &plan)?, None),
     };
     let (written, report) =
         ingest_trailers(&repo, &commits, mentions.as_deref(), "git-ledger: scan")?;

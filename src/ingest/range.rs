@@ -25,7 +25,6 @@ pub fn resolve(repo: &Repository, spec: &str) -> Result<Vec<Oid>> {
         )
     };
     let rs = repo.revparse(spec).map_err(|_| bad())?;
-    let mut walk = new_walk(repo)?;
     let peel = |o: Option<&git2::Object<'_>>| -> Result<Option<Oid>> {
         match o {
             None => Ok(None),
@@ -36,22 +35,25 @@ pub fn resolve(repo: &Repository, spec: &str) -> Result<Vec<Oid>> {
     let to = peel(rs.to())?;
     let mode = rs.mode();
     if mode.contains(git2::RevparseMode::SINGLE) {
-        if let Some(f) = from {
-            walk.push(f)?;
+        // A revision and all its history (`scan HEAD`): from the
+        // commit-graph where it has them, no commit parsed to list them.
+        return match from {
+            Some(f) => walk_oldest_first(repo, f, &[]),
+            None => Ok(Vec::new()),
+        };
+    }
+    let (Some(f), Some(t)) = (from, to) else {
+        return Err(bad());
+    };
+    let mut walk = new_walk(repo)?;
+    walk.push(t)?;
+    if mode.contains(git2::RevparseMode::MERGE_BASE) {
+        walk.push(f)?;
+        if let Ok(base) = repo.merge_base(f, t) {
+            walk.hide(base)?;
         }
     } else {
-        let (Some(f), Some(t)) = (from, to) else {
-            return Err(bad());
-        };
-        walk.push(t)?;
-        if mode.contains(git2::RevparseMode::MERGE_BASE) {
-            walk.push(f)?;
-            if let Ok(base) = repo.merge_base(f, t) {
-                walk.hide(base)?;
-            }
-        } else {
-            walk.hide(f)?;
-        }
+        walk.hide(f)?;
     }
     collect(walk)
 }
