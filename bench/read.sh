@@ -205,10 +205,10 @@ PY
     local fresh='rm -rf imp && git init -q imp && git -C imp commit -q --allow-empty -m init'
     echo
     header "import (git-ledger ÷ git-ledger)"
-    pair 5 "import of a 2 MB ledger ÷ 1 MB" "<= 2.2" \
+    pair 9 "import of a 2 MB ledger ÷ 1 MB" "<= 2.2" \
         "$fresh" "cd imp && exec '$L' -q import ../ledger-2mb.md" \
         "$fresh" "cd imp && exec '$L' -q import ../ledger-1mb.md"
-    pair 5 "import of 1 MB ÷ 1 s" "<= 1.0" \
+    pair 9 "import of 1 MB ÷ 1 s" "<= 1.0" \
         "$fresh" "cd imp && exec '$L' -q import ../ledger-1mb.md" \
         "" "sleep 1"
 }
