@@ -177,6 +177,10 @@ pub struct Batch<'r> {
     /// What the commit the batch is judged at sees (SPEC 2.5).
     pub sight: Sight,
     pub drafts: Vec<Draft>,
+    /// Per commit, where its drafts sit in `drafts`: a scan that plans
+    /// one event on each of 20,000 commits looked through every draft
+    /// for each commit it read (a fifth of that scan's time).
+    drafted: HashMap<Oid, Vec<usize>>,
     pub report: Report,
     /// Trailer statuses of old commits give way to later ones (scan, check);
     /// a commit just made has nothing later (hooks).
@@ -200,6 +204,7 @@ impl<'r> Batch<'r> {
             state: loaded.state.clone(),
             sight: loaded.sight.clone(),
             drafts: Vec::new(),
+            drafted: HashMap::new(),
             report: Report::default(),
             history,
             notes_tip: store::tip(repo)?,
@@ -237,6 +242,10 @@ impl<'r> Batch<'r> {
             known.push(event.clone());
         }
         let id = event.id.clone();
+        self.drafted
+            .entry(commit)
+            .or_default()
+            .push(self.drafts.len());
         self.drafts.push(Draft::with_fixed_id(commit, event, id));
     }
 
@@ -255,12 +264,8 @@ impl<'r> Batch<'r> {
                 .filter_map(|l| Event::parse_line(l).ok())
                 .collect();
             // Planned in this batch, not yet written.
-            events.extend(
-                self.drafts
-                    .iter()
-                    .filter(|d| d.commit == commit)
-                    .map(|d| d.event.clone()),
-            );
+            let drafted = self.drafted.get(&commit).map(Vec::as_slice).unwrap_or(&[]);
+            events.extend(drafted.iter().map(|&i| self.drafts[i].event.clone()));
             self.notes_on.insert(commit, events);
         }
         Ok(self.notes_on.get(&commit).map(Vec::as_slice).unwrap_or(&[]))
