@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Repo, bare_remote};
+use common::{Repo, bare_remote, step};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -45,15 +45,6 @@ fn commit_for_s02(r: &Repo, message: &str) {
         "--trailer",
         "Ledger-Step: S02",
     ]);
-}
-
-fn step<'v>(status: &'v Value, id: &str) -> &'v Value {
-    status["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no {id} in {status}"))
 }
 
 /// An unrelated commit on main, so that merges are real merges.

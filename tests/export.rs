@@ -255,12 +255,7 @@ fn json_export_is_the_folded_state() {
     );
     // Retired steps on request.
     let all = repo.ledger_json(&["export", "--format", "json", "--all"]);
-    let s07 = all["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "S07")
-        .unwrap();
+    let s07 = common::step(&all, "S07");
     assert_eq!(s07["retired"], true);
 }
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Repo, Run, bare_remote};
+use common::{Repo, Run, bare_remote, step};
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -54,15 +54,6 @@ fn commit_in(r: &Repo, dir: &Path, args: &[&str]) -> Run {
 
 fn commit(r: &Repo, args: &[&str]) -> Run {
     commit_in(r, r.path(), args)
-}
-
-fn step<'v>(status: &'v Value, id: &str) -> &'v Value {
-    status["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap()
 }
 
 fn events_of(r: &Repo, step: &str) -> Vec<Value> {

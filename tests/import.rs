@@ -2,7 +2,7 @@
 //! does not repeat; what cannot be placed is reported with line numbers.
 mod common;
 
-use common::Repo;
+use common::{Repo, step};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -26,15 +26,6 @@ fn repo_with(name: &str) -> Repo {
     repo.write("app/i/page.tsx", "export default 2\n");
     repo.commit_all("Add the ledger and the code");
     repo
-}
-
-fn step<'a>(status: &'a Value, id: &str) -> &'a Value {
-    status["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no step {id} in {status}"))
 }
 
 fn ids(status: &Value) -> Vec<String> {

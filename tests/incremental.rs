@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Repo, bare_remote};
+use common::{Repo, bare_remote, step};
 use serde_json::Value;
 
 /// What the views say, through the caches as they are, and how the first
@@ -223,13 +223,7 @@ fn a_staged_change_written_as_a_tree_does_not_drift_a_cold_status() {
         (run.json(), run.stderr)
     });
     assert!(how.contains("folded"), "{how}");
-    let s01 = cold_status["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "S01")
-        .unwrap()
-        .clone();
+    let s01 = step(&cold_status, "S01");
     assert_eq!(s01["status"], "verified", "{s01}");
     // Committed, it is drift, seen cold as it is warm.
     r.git(&[

@@ -616,11 +616,6 @@ fn past_5000_events_the_two_walks_of_a_view_find_drift_and_what_is_in_view() {
     std::fs::remove_dir_all(cache.join("views")).unwrap();
     check("from the index");
     let side = r.ledger_json(&["status", "--all", "--at", "side"]);
-    let s03 = side["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "S03")
-        .unwrap();
+    let s03 = common::step(&side, "S03");
     assert_eq!(s03["status"], "in_progress", "seen from the side branch");
 }

@@ -9,6 +9,16 @@ use tempfile::TempDir;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_git-ledger");
 
+/// The step `id` in a `--json status` (or any JSON with a `steps` list).
+pub fn step<'v>(status: &'v Value, id: &str) -> &'v Value {
+    status["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no step {id} in {status}"))
+}
+
 /// Environment every git and git-ledger process in a test gets.
 pub fn isolate(cmd: &mut Command, home: &Path) {
     for var in [
