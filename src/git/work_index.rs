@@ -67,8 +67,10 @@ impl WorkIndex {
         }
         let mut entries = Vec::with_capacity(count);
         let mut unusable = Vec::new();
-        let mut previous: Vec<u8> = Vec::new();
         for n in 0..count {
+            // The path before, which v4 paths share a prefix with and
+            // every path must sort after.
+            let previous: &[u8] = entries.last().map_or(&[], |e: &Entry| e.path.as_bytes());
             let start = r.at;
             r.take(24)?;
             let mode = r.u32()?;
@@ -103,7 +105,7 @@ impl WorkIndex {
                 r.at = end;
                 name
             };
-            if path.is_empty() || (n > 0 && path < previous) {
+            if path.is_empty() || path.as_slice() < previous {
                 return None;
             }
             let stage = (flags >> 12) & 3;
@@ -111,11 +113,8 @@ impl WorkIndex {
             if stage != 0 || intent_to_add || mode & 0o170000 == MODE_TREE {
                 unusable.push(n);
             }
-            let text = String::from_utf8(path).ok()?;
-            previous.clear();
-            previous.extend_from_slice(text.as_bytes());
             entries.push(Entry {
-                path: text,
+                path: String::from_utf8(path).ok()?,
                 mode: mode as i32,
                 oid,
             });
