@@ -270,8 +270,10 @@ mod tests {
     use proptest::prelude::*;
     use std::path::Path;
 
-    fn git(dir: &Path, args: &[&str]) {
-        let out = std::process::Command::new("git")
+    /// git in `dir`, isolated from the machine's configuration, with a
+    /// fixed identity.
+    fn git_output(dir: &Path, args: &[&str]) -> std::process::Output {
+        std::process::Command::new("git")
             .arg("-C")
             .arg(dir)
             .args(args)
@@ -283,7 +285,11 @@ mod tests {
             .env("GIT_COMMITTER_EMAIL", "t@example.com")
             .env_remove("GIT_INDEX_FILE")
             .output()
-            .unwrap();
+            .unwrap()
+    }
+
+    fn git(dir: &Path, args: &[&str]) {
+        let out = git_output(dir, args);
         assert!(out.status.success(), "git {args:?}: {out:?}");
     }
 
@@ -417,15 +423,7 @@ mod tests {
         std::fs::write(dir.path().join("new.rs"), "main").unwrap();
         git(dir.path(), &["add", "new.rs"]);
         git(dir.path(), &["commit", "-qm", "main"]);
-        let merge = std::process::Command::new("git")
-            .arg("-C")
-            .arg(dir.path())
-            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
-            .args(["merge", "-q", "side"])
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .unwrap();
+        let merge = git_output(dir.path(), &["merge", "-q", "side"]);
         assert!(!merge.status.success(), "the merge was to conflict");
         let ix = assert_same_with_and_without(dir.path(), "a conflict").unwrap();
         assert!(!ix.unusable.is_empty());
