@@ -2,7 +2,7 @@
 //! differ, so that a commit's diff costs what it changed, not the size of
 //! the repository.
 
-use git2::{ObjectType, Oid, Repository, Tree, TreeEntry};
+use git2::{ObjectType, Odb, OdbObject, Oid, Repository, Tree};
 use std::cmp::Ordering;
 
 /// Files added, removed, or changed in content or mode between `old` (None:
@@ -61,14 +61,16 @@ fn diff_trees(
     if old.is_some_and(|o| o.id() == new.id()) {
         return Ok(out);
     }
-    let top = diff_level(old, Some(new), "", &mut out);
+    let odb = repo.odb()?;
+    let (b, a) = (read(&odb, old.map(Tree::id))?, read(&odb, Some(new.id()))?);
+    let top = diff_level(&b, &a, "", &mut out)?;
     out.extend(crate::git::repo::read_in_threads(
         repo,
         &top,
         split_from,
         |r, part| {
             let mut below = Vec::new();
-            descend(r, part, &mut below)?;
+            descend(&r.odb()?, part, &mut below)?;
             Ok::<_, git2::Error>(below)
         },
     )?);
@@ -76,17 +78,75 @@ fn diff_trees(
     Ok(out)
 }
 
-type Entry = (Oid, i32, bool);
+/// A tree's bytes, read from the object database as they are stored:
+/// comparing two fan-out levels entry by entry needs no tree object built
+/// for each (a notes tree's hold hundreds of entries, a few changed).
+fn read<'o>(odb: &'o Odb<'_>, id: Option<Oid>) -> Result<Option<OdbObject<'o>>, git2::Error> {
+    let Some(id) = id else { return Ok(None) };
+    let object = odb.read(id)?;
+    if object.kind() != ObjectType::Tree {
+        return Err(git2::Error::from_str(&format!("{id} is not a tree")));
+    }
+    Ok(Some(object))
+}
 
-fn describe(e: &TreeEntry<'_>) -> Entry {
-    (e.id(), e.filemode(), e.kind() == Some(ObjectType::Tree))
+/// One entry of a tree as git stores it: `MODE SP NAME NUL ID`.
+#[derive(Clone, Copy)]
+struct Entry<'a> {
+    mode: u32,
+    name: &'a [u8],
+    id: &'a [u8],
+}
+
+impl Entry<'_> {
+    fn is_tree(&self) -> bool {
+        self.mode & 0o170000 == 0o040000
+    }
+
+    fn oid(&self) -> Oid {
+        // `parse` takes exactly an id's length of bytes.
+        Oid::from_bytes(self.id).unwrap_or(Oid::ZERO_SHA1)
+    }
+}
+
+/// A tree's entries, in the order they are stored. A malformed tree is an
+/// error, never a panic.
+fn parse(data: &[u8]) -> Result<Vec<Entry<'_>>, git2::Error> {
+    const ID: usize = 20;
+    let bad = || git2::Error::from_str("a tree object is malformed");
+    let mut out = Vec::new();
+    let mut rest = data;
+    while !rest.is_empty() {
+        let space = memchr::memchr(b' ', rest).ok_or_else(bad)?;
+        let digits = &rest[..space];
+        if digits.is_empty()
+            || digits.len() > 7
+            || !digits.iter().all(|d| (b'0'..=b'7').contains(d))
+        {
+            return Err(bad());
+        }
+        let mode = digits.iter().fold(0, |m, d| m * 8 + u32::from(d - b'0'));
+        rest = &rest[space + 1..];
+        let nul = memchr::memchr(0, rest).ok_or_else(bad)?;
+        let (name, after) = (&rest[..nul], &rest[nul + 1..]);
+        if name.is_empty() || after.len() < ID {
+            return Err(bad());
+        }
+        out.push(Entry {
+            mode,
+            name,
+            id: &after[..ID],
+        });
+        rest = &after[ID..];
+    }
+    Ok(out)
 }
 
 /// git's order of tree entries: by name, a directory's name read as if
 /// it ended in `/`.
-fn tree_order(a: &TreeEntry<'_>, b: &TreeEntry<'_>) -> Ordering {
-    let end = |e: &TreeEntry<'_>| (e.kind() == Some(ObjectType::Tree)).then_some(b'/');
-    let (x, y) = (a.name_bytes(), b.name_bytes());
+fn tree_order(a: &Entry<'_>, b: &Entry<'_>) -> Ordering {
+    let end = |e: &Entry<'_>| e.is_tree().then_some(b'/');
+    let (x, y) = (a.name, b.name);
     let n = x.len().min(y.len());
     x[..n].cmp(&y[..n]).then_with(|| {
         let cx = x.get(n).copied().or_else(|| end(a));
@@ -96,12 +156,15 @@ fn tree_order(a: &TreeEntry<'_>, b: &TreeEntry<'_>) -> Ordering {
 }
 
 /// A tree's entries in git's order (a tree git wrote is in it already).
-fn entries<'t>(tree: Option<&'t Tree<'_>>) -> Vec<TreeEntry<'t>> {
-    let mut v: Vec<TreeEntry<'t>> = tree.map(|t| t.iter().collect()).unwrap_or_default();
+fn entries<'t>(tree: &'t Option<OdbObject<'_>>) -> Result<Vec<Entry<'t>>, git2::Error> {
+    let mut v = match tree {
+        Some(t) => parse(t.data())?,
+        None => Vec::new(),
+    };
     if !v.is_sorted_by(|a, b| tree_order(a, b) != Ordering::Greater) {
         v.sort_by(tree_order);
     }
-    v
+    Ok(v)
 }
 
 /// A subtree to descend into: its id on each side (None: absent, or a
@@ -113,13 +176,13 @@ type Descent = (Option<Oid>, Option<Oid>, String);
 /// notes tree's fan-out levels hold hundreds of entries, a few changed.)
 /// Gives the subtrees that differ, and pushes the files that do.
 fn diff_level(
-    old: Option<&Tree<'_>>,
-    new: Option<&Tree<'_>>,
+    old: &Option<OdbObject<'_>>,
+    new: &Option<OdbObject<'_>>,
     dir: &str,
     out: &mut Vec<Changed>,
-) -> Vec<Descent> {
-    let before = entries(old);
-    let after = entries(new);
+) -> Result<Vec<Descent>, git2::Error> {
+    let before = entries(old)?;
+    let after = entries(new)?;
     let mut descents = Vec::new();
     let (mut i, mut j) = (0, 0);
     loop {
@@ -135,45 +198,59 @@ fn diff_level(
         };
         i += usize::from(b.is_some());
         j += usize::from(a.is_some());
-        let (b_entry, a_entry) = (b.map(describe), a.map(describe));
-        if b_entry == a_entry {
+        if let (Some(b), Some(a)) = (b, a)
+            && b.mode == a.mode
+            && b.id == a.id
+        {
             continue;
         }
-        let name = b.or(a).map(TreeEntry::name_bytes).unwrap_or_default();
+        let name = b.or(a).map(|e| e.name).unwrap_or_default();
         let path = format!("{dir}{}", String::from_utf8_lossy(name));
-        let tree = |e: Option<Entry>| e.filter(|e| e.2).map(|e| e.0);
-        let (b_tree, a_tree) = (tree(b_entry), tree(a_entry));
+        let tree = |e: Option<&Entry<'_>>| e.filter(|e| e.is_tree()).map(Entry::oid);
+        let (b_tree, a_tree) = (tree(b), tree(a));
         if b_tree.is_some() || a_tree.is_some() {
             descents.push((b_tree, a_tree, format!("{path}/")));
         }
         // A file on either side (also a file replaced by a directory).
-        let file_before = b_entry.filter(|e| !e.2);
-        let file_after = a_entry.filter(|e| !e.2);
+        let file = |e: Option<&Entry<'_>>| e.filter(|e| !e.is_tree()).map(|e| (e.mode, e.oid()));
+        let (file_before, file_after) = (file(b), file(a));
         if file_before != file_after {
             out.push(Changed {
                 path,
-                before: file_before.map(|e| e.0),
-                after: file_after.map(|e| e.0),
+                before: file_before.map(|e| e.1),
+                after: file_after.map(|e| e.1),
             });
         }
     }
-    descents
+    Ok(descents)
 }
 
-/// Everything below the subtrees of `descents`.
-fn descend(
-    repo: &Repository,
-    descents: &[Descent],
-    out: &mut Vec<Changed>,
-) -> Result<(), git2::Error> {
-    for (b, a, dir) in descents {
-        let find = |id: &Option<Oid>| id.map(|id| repo.find_tree(id)).transpose();
-        let (b, a) = (find(b)?, find(a)?);
-        let below = diff_level(b.as_ref(), a.as_ref(), dir, out);
-        descend(repo, &below, out)?;
+/// Everything below the subtrees of `descents`, a level at a time: all
+/// of a level's old trees are read, then all of its new ones. libgit2
+/// looks for an object first in the pack that held the one before, then
+/// in every other pack; the trees of one side are mostly in one pack (a
+/// fetch brings the new side's in its own), so reading them together
+/// spares a search through the other packs for each.
+fn descend(odb: &Odb<'_>, descents: &[Descent], out: &mut Vec<Changed>) -> Result<(), git2::Error> {
+    let mut level = descents.to_vec();
+    while !level.is_empty() {
+        let before = level
+            .iter()
+            .map(|d| read(odb, d.0))
+            .collect::<Result<Vec<_>, _>>()?;
+        let after = level
+            .iter()
+            .map(|d| read(odb, d.1))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut next = Vec::new();
+        for ((b, a), (_, _, dir)) in before.iter().zip(&after).zip(&level) {
+            next.extend(diff_level(b, a, dir, out)?);
+        }
+        level = next;
     }
     Ok(())
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,6 +311,64 @@ mod tests {
         let all = changed_blobs(&repo, None, &new).unwrap();
         assert_eq!(all.len(), 6);
         assert!(all.iter().all(|c| c.before.is_none() && c.after.is_some()));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::proptest_config::seeded(3000))]
+
+        #[test]
+        fn any_bytes_read_as_a_tree_parse_or_are_refused(
+            data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        ) {
+            let _ = parse(&data);
+        }
+
+        #[test]
+        fn a_stored_tree_parses_back_to_its_entries(
+            stored in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![0o100644u32, 0o100755, 0o120000, 0o40000, 0o160000]),
+                    proptest::collection::vec(1u8..=255, 1..40),
+                    proptest::collection::vec(proptest::prelude::any::<u8>(), 20),
+                ),
+                0..20,
+            ),
+        ) {
+            let mut data = Vec::new();
+            for (mode, name, id) in &stored {
+                data.extend_from_slice(format!("{mode:o} ").as_bytes());
+                data.extend_from_slice(name);
+                data.push(0);
+                data.extend_from_slice(id);
+            }
+            let parsed = parse(&data).unwrap();
+            let back: Vec<(u32, Vec<u8>, Vec<u8>)> =
+                parsed.iter().map(|e| (e.mode, e.name.to_vec(), e.id.to_vec())).collect();
+            proptest::prop_assert_eq!(back, stored);
+            // Cut anywhere inside its last entry, the tree is refused.
+            if !data.is_empty() {
+                proptest::prop_assert!(parse(&data[..data.len() - 1]).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn a_malformed_tree_is_an_error_not_a_panic() {
+        for data in [
+            &b"100644"[..],
+            b"10x644 a\0",
+            b" a\0",
+            b"100644 \0",
+            b"100644 a\0short",
+        ] {
+            assert!(parse(data).is_err(), "{data:?}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let blob = repo.blob(b"not a tree").unwrap();
+        let odb = repo.odb().unwrap();
+        let err = read(&odb, Some(blob)).err().unwrap();
+        assert!(err.message().contains("is not a tree"), "{err}");
     }
 
     #[test]
