@@ -112,6 +112,62 @@ fn an_undeclared_change_to_a_verified_step_warns_and_records_drift() {
     assert!(log.contains("\"source\":\"hook\""), "{log}");
 }
 
+/// The hook reads the new commit's loose objects before the packs: with
+/// the rest of the history packed by `git gc`, it still reads the parent
+/// from its pack, and the note it writes is an ordinary object git reads.
+#[test]
+fn drift_is_recorded_when_the_history_before_the_commit_is_packed() {
+    let r = storage_repo();
+    r.git(&["gc", "-q"]);
+    assert!(
+        !r.git(&["count-objects", "-v"]).contains("\npacks: 0"),
+        "gc packed the history"
+    );
+    r.append("src/storage/blobs.rs", "// tweak\n");
+    let c = commit(&r, &["-m", "Tweak blobs"]);
+    assert_eq!(c.code, 0, "{}", c.stderr);
+    assert!(c.stderr.contains("src/storage/blobs.rs"), "{}", c.stderr);
+    assert_eq!(r.status_of("S04"), "drift_detected");
+    let note = r.git(&["notes", "--ref", "ledger", "show", "HEAD"]);
+    assert!(note.contains("\"status\":\"drift_detected\""), "{note}");
+    let fsck = r.cmd("git").args(["fsck", "--strict"]).output().unwrap();
+    assert!(
+        fsck.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fsck.stderr)
+    );
+    // An unowned change after it: nothing said, nothing written.
+    let notes_before = r.git(&["rev-parse", "refs/notes/ledger"]);
+    r.append("docs/guide.md", "More.\n");
+    let c = commit(&r, &["-m", "Guide"]);
+    assert_eq!((c.code, c.stderr.as_str()), (0, ""));
+    assert_eq!(r.git(&["rev-parse", "refs/notes/ledger"]), notes_before);
+}
+
+/// Each ordinary commit's hook leaves its view's watch for the next
+/// commit's: a run of commits never falls back to reading the ledger.
+#[test]
+fn a_run_of_unowned_commits_carries_the_watch_from_commit_to_commit() {
+    let r = storage_repo();
+    r.ledger_ok(&["status"]);
+    let traced = |file: &str, message: &str| {
+        r.append(file, "x\n");
+        run(r
+            .cmd("git")
+            .env("GIT_LEDGER_TRACE", "1")
+            .args(["commit", "-q", "-a", "-m", message]))
+    };
+    for i in 0..4 {
+        let c = traced("docs/guide.md", &format!("Guide {i}"));
+        assert_eq!(c.code, 0, "{}", c.stderr);
+        assert!(!c.stderr.contains("not cached"), "commit {i}: {}", c.stderr);
+    }
+    let c = traced("src/storage/spaces.rs", "Spaces");
+    assert!(!c.stderr.contains("not cached"), "{}", c.stderr);
+    assert!(c.stderr.contains("src/storage/spaces.rs"), "{}", c.stderr);
+    assert_eq!(r.status_of("S04"), "drift_detected");
+}
+
 #[test]
 fn ledger_step_makes_the_step_in_progress() {
     let r = storage_repo();

@@ -49,7 +49,7 @@ impl Owns {
         for p in patterns {
             check_pattern(p)?;
             if !p.starts_with('!') && !p.starts_with('#') {
-                prefixes.push(literal_prefix(p));
+                prefixes.push(literal_prefix(p).to_string());
             }
         }
         let plains: Vec<Option<Plain>> = patterns.iter().map(|p| plain(p)).collect();
@@ -124,11 +124,11 @@ impl Owns {
 /// Whether `patterns` can own `path` at all, judged from their literal
 /// directory prefixes without building a matcher: hooks use it to skip the
 /// steps a commit's paths cannot concern. `true` means "maybe".
-pub fn may_own(patterns: &[String], path: &str) -> bool {
-    patterns
-        .iter()
-        .filter(|p| !p.starts_with('!') && !p.starts_with('#'))
-        .any(|p| path.starts_with(literal_prefix(p).as_str()))
+pub fn may_own<S: AsRef<str>>(patterns: impl IntoIterator<Item = S>, path: &str) -> bool {
+    patterns.into_iter().any(|p| {
+        let p = p.as_ref();
+        !p.starts_with('!') && !p.starts_with('#') && path.starts_with(literal_prefix(p))
+    })
 }
 
 fn check_pattern(p: &str) -> Result<(), String> {
@@ -174,18 +174,18 @@ fn check_pattern(p: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn literal_prefix(pattern: &str) -> String {
+fn literal_prefix(pattern: &str) -> &str {
     let p = pattern.trim_end();
     let anchored = p.trim_end_matches('/').contains('/');
     if !anchored {
-        return String::new();
+        return "";
     }
     let p = p.trim_start_matches('/');
     let literal_end = p.find(['*', '?', '[', '\\']).unwrap_or(p.len());
     let literal = &p[..literal_end];
     match literal.rfind('/') {
-        Some(i) => literal[..=i].to_string(),
-        None => String::new(),
+        Some(i) => &literal[..=i],
+        None => "",
     }
 }
 

@@ -40,6 +40,45 @@ pub fn read_each_commit_once() {
     let _ = unsafe { git2::opts::set_cache_object_limit(git2::ObjectType::Commit, 0) };
 }
 
+/// For a hook reading what the commit just written holds: its objects are
+/// loose, and libgit2 looks in every pack before the loose objects, opening
+/// each pack's index to do so. A second reader of the loose objects, asked
+/// first, finds them with one open each; an object in a pack costs one
+/// failed open more. Added as an alternate, so nothing is written through
+/// it. Best effort: without it the reads are only slower.
+pub fn read_loose_first(repo: &Repository) {
+    if env_path("GIT_OBJECT_DIRECTORY").is_some() {
+        return; // objects elsewhere: leave libgit2's own lookup alone
+    }
+    let Ok(odb) = repo.odb() else { return };
+    let Some(dir) = repo
+        .commondir()
+        .join("objects")
+        .to_str()
+        .and_then(|d| std::ffi::CString::new(d).ok())
+    else {
+        return;
+    };
+    use git2::Binding;
+    let mut backend = std::ptr::null_mut();
+    // SAFETY: `dir` is a valid C string for the call; on success the odb
+    // takes ownership of the backend, which it frees with itself; on
+    // failure the backend is freed here through its own function.
+    unsafe {
+        if libgit2_sys::git_odb_backend_loose(&mut backend, dir.as_ptr(), -1, 0, 0, 0) != 0
+            || backend.is_null()
+        {
+            return;
+        }
+        // Above the packs (priority 2) and the odb's own loose reader (1).
+        if libgit2_sys::git_odb_add_alternate(odb.raw(), backend, 3) != 0
+            && let Some(free) = (*backend).free
+        {
+            free(backend);
+        }
+    }
+}
+
 /// Opens the repository at `dir` (`-C`), or the one git's environment
 /// names or the current directory is in, the way git finds it; then adds
 /// the `git -c` settings of the environment as the highest config level.
@@ -297,10 +336,15 @@ where
     R: Send,
     E: Send + From<git2::Error>,
 {
+    if items.len() < min.max(2) {
+        return read(repo, items);
+    }
+    // Asked only when there is enough to split: the answer reads the
+    // process's cgroup files, which a hook's small diff need not pay for.
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(4);
-    if threads < 2 || items.len() < min {
+    if threads < 2 {
         return read(repo, items);
     }
     let path = repo.path().to_path_buf();

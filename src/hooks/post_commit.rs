@@ -17,6 +17,7 @@ use std::io::{Read, Seek, SeekFrom};
 
 pub fn run() -> Result<Verdict> {
     let repo = repo::open(None)?;
+    repo::read_loose_first(&repo);
     super::flags::refresh(&repo);
     if !ingest::has_ledger(&repo) || rewriting(&repo) {
         return Ok(Verdict::Pass);
@@ -42,14 +43,8 @@ pub fn run() -> Result<Verdict> {
         match watch {
             Some(watch) => {
                 let paths = info.changed(&repo)?;
-                let touches = |watched: bool| {
-                    watch
-                        .steps
-                        .iter()
-                        .any(|(w, owns)| (*w || !watched) && paths.iter().any(|p| may_own(owns, p)))
-                };
-                if !touches(true) {
-                    if !touches(false) {
+                if !watch.may_own_any(paths, true) {
+                    if !watch.may_own_any(paths, false) {
                         // No owned file changed: the new commit's view is
                         // the parent's, for the next commit's hook too.
                         watch.carry_to(&repo, info.id);

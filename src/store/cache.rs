@@ -5,6 +5,7 @@
 
 use super::view::Commits;
 use super::{Loaded, Sight, cache_file};
+use crate::git::owns::may_own;
 use crate::ledger::LedgerState;
 use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
@@ -152,38 +153,52 @@ const WATCH: &str = "watch";
 
 /// What the view of `tip` seen from `at` watches, when it is cached.
 pub struct Watch {
+    /// The file it was read from.
+    file: PathBuf,
+    /// After the tip's line, a line per step: `W` (a change to its globs
+    /// is drift) or `U`, then its owned globs.
     body: String,
-    /// Owned globs per step, and whether a change to them is drift.
-    pub steps: Vec<(bool, Vec<String>)>,
 }
 
 impl Watch {
     /// The same for `commit`, a child of the commit this was read for that
-    /// touched no owned file: its view is the same.
+    /// touched no owned file: its view is the same. The same bytes under a
+    /// second name: a hard link where the file system has them (a cache
+    /// file is never changed in place, only replaced), else a copy.
     pub fn carry_to(&self, repo: &Repository, commit: Oid) {
+        let to = dir(repo).join(format!("{commit}.watch"));
+        if std::fs::hard_link(&self.file, &to).is_ok() {
+            // Pruning keeps the newest files: the link is the newest view.
+            let _ = std::fs::File::options()
+                .write(true)
+                .open(&to)
+                .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+            cache_file::prune(&dir(repo), ".watch", KEEP);
+            return;
+        }
         write_watch(repo, &commit.to_string(), &self.body);
+    }
+
+    /// Whether the globs of a step (only of a watched one, with
+    /// `watched_only`) may own one of `paths`. Read from the file's lines
+    /// as they are: a hook asks this once.
+    pub fn may_own_any(&self, paths: &[String], watched_only: bool) -> bool {
+        self.body.lines().skip(1).any(|l| {
+            let watched = match l.as_bytes().first() {
+                Some(b'W') => true,
+                Some(b'U') => false,
+                _ => return false,
+            };
+            (watched || !watched_only) && paths.iter().any(|p| may_own(l[1..].split('\u{1f}'), p))
+        })
     }
 }
 
 pub fn watch(repo: &Repository, tip: Oid, at: Oid) -> Option<Watch> {
-    let body = cache_file::read(&dir(repo).join(format!("{at}.watch")), WATCH, FORMAT)?;
-    let body = String::from_utf8(body).ok()?;
-    let mut lines = body.lines();
-    if lines.next()? != tip.to_string() {
+    let file = dir(repo).join(format!("{at}.watch"));
+    let body = String::from_utf8(cache_file::read(&file, WATCH, FORMAT)?).ok()?;
+    if body.lines().next()? != tip.to_string() {
         return None;
     }
-    let steps = lines
-        .filter_map(|l| {
-            let watched = match l.as_bytes().first()? {
-                b'W' => true,
-                b'U' => false,
-                _ => return None,
-            };
-            Some((
-                watched,
-                l[1..].split('\u{1f}').map(str::to_string).collect(),
-            ))
-        })
-        .collect();
-    Some(Watch { body, steps })
+    Some(Watch { file, body })
 }
