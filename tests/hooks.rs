@@ -145,7 +145,10 @@ fn drift_is_recorded_when_the_history_before_the_commit_is_packed() {
 }
 
 /// Each ordinary commit's hook leaves its view's watch for the next
-/// commit's: a run of commits never falls back to reading the ledger.
+/// commit's: a run of commits, longer than the cache keeps files, never
+/// falls back to reading the ledger. (Handed on as hard links, which
+/// share one file time, the watches were pruned in the order of their
+/// names, the parent's among them.)
 #[test]
 fn a_run_of_unowned_commits_carries_the_watch_from_commit_to_commit() {
     let r = storage_repo();
@@ -157,14 +160,72 @@ fn a_run_of_unowned_commits_carries_the_watch_from_commit_to_commit() {
             .env("GIT_LEDGER_TRACE", "1")
             .args(["commit", "-q", "-a", "-m", message]))
     };
-    for i in 0..4 {
+    for i in 0..24 {
         let c = traced("docs/guide.md", &format!("Guide {i}"));
         assert_eq!(c.code, 0, "{}", c.stderr);
-        assert!(!c.stderr.contains("not cached"), "commit {i}: {}", c.stderr);
+        assert!(
+            !c.stderr.contains("not cached") && !c.stderr.contains("commit(s) back"),
+            "commit {i}: {}",
+            c.stderr
+        );
     }
     let c = traced("src/storage/spaces.rs", "Spaces");
     assert!(!c.stderr.contains("not cached"), "{}", c.stderr);
     assert!(c.stderr.contains("src/storage/spaces.rs"), "{}", c.stderr);
+    assert_eq!(r.status_of("S04"), "drift_detected");
+}
+
+/// Commits no hook saw (GIT_LEDGER_SKIP=1 here) leave no watch; the next
+/// hook takes the watch of the commit before them when they changed
+/// nothing a step may own, and reads the ledger when they did.
+#[test]
+fn a_hook_after_unhooked_commits_takes_the_watch_from_before_them_unless_they_touched_owned_files()
+{
+    let r = storage_repo();
+    r.ledger_ok(&["status"]);
+    let commit_with = |file: &str, message: &str, skip: bool| {
+        r.append(file, "x\n");
+        let mut cmd = r.cmd("git");
+        cmd.env("GIT_LEDGER_TRACE", "1");
+        if skip {
+            cmd.env("GIT_LEDGER_SKIP", "1");
+        }
+        run(cmd.args(["commit", "-q", "-a", "-m", message]))
+    };
+    let c = commit_with("docs/guide.md", "Hooked", false);
+    assert!(!c.stderr.contains("not cached"), "{}", c.stderr);
+    for i in 0..3 {
+        assert_eq!(
+            commit_with("docs/guide.md", &format!("Unhooked {i}"), true).code,
+            0
+        );
+    }
+    let c = commit_with("docs/guide.md", "Hooked again", false);
+    assert_eq!(c.code, 0, "{}", c.stderr);
+    assert!(
+        c.stderr
+            .contains("the parent's view is the one 3 commit(s) back"),
+        "{}",
+        c.stderr
+    );
+    assert!(!c.stderr.contains("not cached"), "{}", c.stderr);
+    // The watch was handed on: the next commit finds its parent's.
+    let c = commit_with("docs/guide.md", "And again", false);
+    assert!(
+        !c.stderr.contains("commit(s) back") && !c.stderr.contains("not cached"),
+        "{}",
+        c.stderr
+    );
+
+    // An unhooked commit that changed S04's files: the next hook reads
+    // the ledger, and S04 shows the drift the content has.
+    assert_eq!(
+        commit_with("src/storage/spaces.rs", "Unhooked owned", true).code,
+        0
+    );
+    let c = commit_with("docs/guide.md", "Hooked after it", false);
+    assert!(c.stderr.contains("not cached"), "{}", c.stderr);
+    assert!(!c.stderr.contains("commit(s) back"), "{}", c.stderr);
     assert_eq!(r.status_of("S04"), "drift_detected");
 }
 

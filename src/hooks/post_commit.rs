@@ -31,13 +31,15 @@ pub fn run() -> Result<Verdict> {
         let parent = info.commit.parent_id(0).ok();
         let tip = store::tip(&repo)?;
         let watch = match (tip, parent) {
-            (Some(t), Some(p)) => store::cache::watch(&repo, t, p).or_else(|| {
-                // Not cached: the parent's view, followed from the nearest
-                // cached one, leaves its globs beside it.
-                store::trace("post-commit: the parent's view is not cached");
-                store::load_at(&repo, Some(p)).ok()?;
-                store::cache::watch(&repo, t, p)
-            }),
+            (Some(t), Some(p)) => store::cache::watch(&repo, t, p)
+                .or_else(|| watch_from_ancestor(&repo, t, p))
+                .or_else(|| {
+                    // Not cached: the parent's view, followed from the nearest
+                    // cached one, leaves its globs beside it.
+                    store::trace("post-commit: the parent's view is not cached");
+                    store::load_at(&repo, Some(p)).ok()?;
+                    store::cache::watch(&repo, t, p)
+                }),
             _ => None,
         };
         match watch {
@@ -72,6 +74,58 @@ pub fn run() -> Result<Verdict> {
     })?;
     say::outcome(&written, &report);
     Ok(Verdict::Pass)
+}
+
+/// How many commits back, along first parents, a watch left by an
+/// earlier hook is looked for.
+const WATCH_DEPTH: usize = 16;
+
+/// The parent's view from a recent ancestor's watch, when the commits
+/// after that ancestor up to the parent (made where no hook ran: hooks
+/// skipped, another tool) cannot have changed it: each has one parent and
+/// no note, and between the two trees no path changed that any step may
+/// own. The view seen from the parent is then the ancestor's (SPEC 2.5:
+/// no event comes into view, no owned content changed), and the watch is
+/// handed on to the commits in between.
+fn watch_from_ancestor(
+    repo: &Repository,
+    tip: git2::Oid,
+    parent: git2::Oid,
+) -> Option<store::cache::Watch> {
+    let mut between = Vec::new();
+    let mut commit = repo.find_commit(parent).ok()?;
+    for _ in 0..WATCH_DEPTH {
+        if commit.parent_count() != 1 {
+            return None;
+        }
+        between.push(commit.id());
+        let older = commit.parent(0).ok()?;
+        if let Some(watch) = store::cache::watch(repo, tip, older.id()) {
+            let notes = repo.find_commit(tip).ok()?.tree().ok()?;
+            for c in &between {
+                let note = store::notes::note_text_in(repo, &notes, &c.to_string()).ok()?;
+                if !note.is_empty() {
+                    return None;
+                }
+            }
+            let before = older.tree().ok()?;
+            let after = repo.find_commit(parent).ok()?.tree().ok()?;
+            let paths = crate::git::treediff::changed_files(repo, Some(&before), &after).ok()?;
+            if watch.may_own_any(&paths, false) {
+                return None;
+            }
+            store::trace(&format!(
+                "post-commit: the parent's view is the one {} commit(s) back",
+                between.len()
+            ));
+            for c in &between {
+                watch.carry_to(repo, *c);
+            }
+            return Some(watch);
+        }
+        commit = older;
+    }
+    None
 }
 
 /// Whether HEAD was just moved by `commit --amend` or a rebase, read from

@@ -153,8 +153,6 @@ const WATCH: &str = "watch";
 
 /// What the view of `tip` seen from `at` watches, when it is cached.
 pub struct Watch {
-    /// The file it was read from.
-    file: PathBuf,
     /// After the tip's line, a line per step: `W` (a change to its globs
     /// is drift) or `U`, then its owned globs.
     body: String,
@@ -162,20 +160,10 @@ pub struct Watch {
 
 impl Watch {
     /// The same for `commit`, a child of the commit this was read for that
-    /// touched no owned file: its view is the same. The same bytes under a
-    /// second name: a hard link where the file system has them (a cache
-    /// file is never changed in place, only replaced), else a copy.
+    /// touched no owned file: its view is the same. Written as a file of
+    /// its own, not linked to this one: pruning keeps the newest files by
+    /// their time, which links share.
     pub fn carry_to(&self, repo: &Repository, commit: Oid) {
-        let to = dir(repo).join(format!("{commit}.watch"));
-        if std::fs::hard_link(&self.file, &to).is_ok() {
-            // Pruning keeps the newest files: the link is the newest view.
-            let _ = std::fs::File::options()
-                .write(true)
-                .open(&to)
-                .and_then(|f| f.set_modified(std::time::SystemTime::now()));
-            cache_file::prune(&dir(repo), ".watch", KEEP);
-            return;
-        }
         write_watch(repo, &commit.to_string(), &self.body);
     }
 
@@ -200,5 +188,5 @@ pub fn watch(repo: &Repository, tip: Oid, at: Oid) -> Option<Watch> {
     if body.lines().next()? != tip.to_string() {
         return None;
     }
-    Some(Watch { file, body })
+    Some(Watch { body })
 }
